@@ -1,0 +1,113 @@
+"""Which files to lint: walk the given paths, honour excludes and .gitignore."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import DEFAULT_EXCLUDES, Config, PathRules
+from .model import FileError
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute
+    display: str  # relative to the working directory, forward slashes
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    return rel.replace(os.sep, "/")
+
+
+def discover(
+    paths: Sequence[str],
+    config: Config,
+    cwd: Path,
+    force_exclude: bool = False,
+) -> tuple[list[SourceFile], list[FileError]]:
+    rules = PathRules.build((*DEFAULT_EXCLUDES, *config.exclude))
+    root = Path(config.root).resolve()
+    found: dict[Path, SourceFile] = {}
+    errors: list[FileError] = []
+    for raw in paths:
+        path = (cwd / raw).absolute()
+        shown = display_path(path, cwd)
+        if path.is_symlink() and not path.exists():
+            errors.append(FileError(shown, "broken symbolic link", "io"))
+            continue
+        if path.is_dir():
+            for file in _walk_directory(path, rules, root, cwd):
+                found.setdefault(file.path, file)
+        elif path.exists():
+            if force_exclude and _excluded(path, rules, root, cwd):
+                continue
+            found.setdefault(path, SourceFile(path, shown))
+        else:
+            errors.append(FileError(shown, "no such file or directory", "io"))
+    return sorted(found.values(), key=lambda f: f.display), errors
+
+
+def _excluded(path: Path, rules: PathRules, root: Path, cwd: Path) -> bool:
+    candidates = {display_path(path, cwd)}
+    with contextlib.suppress(ValueError):
+        candidates.add(path.resolve().relative_to(root).as_posix())
+    return any(rules.excludes(candidate) for candidate in candidates)
+
+
+def _walk_directory(top: Path, rules: PathRules, root: Path, cwd: Path) -> Iterable[SourceFile]:
+    listed = _git_listed(top)
+    real_top = top.resolve()
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        current = Path(dirpath)
+        dirnames[:] = sorted(
+            name for name in dirnames if not _excluded(current / name, rules, root, cwd)
+        )
+        for name in sorted(filenames):
+            if not name.endswith(".py"):
+                continue
+            file = current / name
+            if listed is not None and file.absolute() not in listed:
+                continue
+            if _excluded(file, rules, root, cwd) or not _inside(file, real_top):
+                continue
+            yield SourceFile(file.absolute(), display_path(file, cwd))
+
+
+def _inside(file: Path, real_top: Path) -> bool:
+    """Never follow a symlink out of the tree being linted."""
+    if not file.is_symlink():
+        return True
+    try:
+        file.resolve().relative_to(real_top)
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _git_listed(top: Path) -> set[Path] | None:
+    """Files git does not ignore under ``top`` (tracked or untracked), or None outside a work tree."""
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            cwd=top,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    return {
+        (top / name).absolute()
+        for name in proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+        if name
+    }

@@ -1,0 +1,710 @@
+"""Abstract evaluation of expressions: what may this value carry?
+
+Given the environment (variable -> :class:`Taint`) before a statement, the
+:class:`Evaluator` answers for any expression in it. It knows the credential
+sources (request headers, query parameters, config secrets...), how values
+propagate (f-strings, ``%``, ``+``, ``.format``, containers, string methods,
+``str()``), and what sanitises them (hashing, ``len``, short constant slices,
+redaction helpers, project functions whose body returns no credential).
+
+Unknown calls do *not* propagate: ``User.query.filter_by(api_key=k).first()``
+is a user, not a key. That keeps precision high; the name heuristic still
+applies to whatever the result is bound to.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from . import request_model as rm
+from .imports import dotted_name
+from .index import string_value, subscript_key
+from .names import Strength
+from .taint import CLEAN, UNKNOWN, Kind, Label, Origin, Taint, element, join, taint_of, union
+
+if TYPE_CHECKING:
+    from .module import ModuleAnalysis
+
+Env = Mapping[str, Taint]
+
+
+class Mode(enum.Enum):
+    """LINT judges parameters by name; SUMMARY keeps them symbolic (PARAM labels)."""
+
+    LINT = "lint"
+    SUMMARY = "summary"
+
+
+SANITISER_WORDS = (
+    "redact",
+    "mask",
+    "censor",
+    "obfuscate",
+    "sanitize",
+    "sanitise",
+    "scrub",
+    "anonymize",
+    "anonymise",
+    "hash",
+    "digest",
+    "fingerprint",
+)
+
+CLEAN_BUILTINS = frozenset(
+    {
+        "len",
+        "bool",
+        "int",
+        "float",
+        "hash",
+        "id",
+        "type",
+        "isinstance",
+        "issubclass",
+        "callable",
+        "hasattr",
+        "abs",
+        "round",
+        "ord",
+        "chr",
+        "range",
+        "print",
+        "any",
+        "all",
+        "sum",
+    }
+)
+PROPAGATING_BUILTINS = frozenset(
+    {
+        "str",
+        "repr",
+        "ascii",
+        "bytes",
+        "bytearray",
+        "format",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "sorted",
+        "reversed",
+        "iter",
+        "next",
+        "enumerate",
+        "zip",
+        "vars",
+    }
+)
+PROPAGATING_CALLS = frozenset(
+    {
+        "json.dumps",
+        "json.loads",
+        "pprint.pformat",
+        "base64.b64encode",
+        "base64.b64decode",
+        "base64.urlsafe_b64encode",
+        "base64.urlsafe_b64decode",
+        "base64.b32encode",
+        "base64.b16encode",
+        "codecs.encode",
+        "codecs.decode",
+        "urllib.parse.quote",
+        "urllib.parse.quote_plus",
+        "urllib.parse.unquote",
+        "urllib.parse.unquote_plus",
+        "urllib.parse.urlencode",
+        "urllib.parse.parse_qs",
+        "urllib.parse.parse_qsl",
+        "html.escape",
+        "markupsafe.escape",
+        "markupsafe.Markup",
+        "flask.escape",
+        "shlex.quote",
+        "copy.copy",
+        "copy.deepcopy",
+        "collections.OrderedDict",
+        "werkzeug.datastructures.MultiDict",
+    }
+)
+# Modules whose every function yields something that is not the credential itself.
+CLEAN_MODULES = frozenset({"hashlib", "hmac", "bcrypt", "uuid", "time", "datetime", "math", "zlib"})
+CLEAN_CALLS = frozenset(
+    {"os.getcwd", "secrets.compare_digest", "os.getpid", "socket.gethostname", "platform.node"}
+)
+ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop"})
+STRING_METHODS = frozenset(
+    {
+        "strip",
+        "lstrip",
+        "rstrip",
+        "lower",
+        "upper",
+        "casefold",
+        "title",
+        "capitalize",
+        "swapcase",
+        "replace",
+        "split",
+        "rsplit",
+        "splitlines",
+        "partition",
+        "rpartition",
+        "encode",
+        "decode",
+        "format",
+        "format_map",
+        "join",
+        "ljust",
+        "rjust",
+        "center",
+        "zfill",
+        "expandtabs",
+        "removeprefix",
+        "removesuffix",
+        "translate",
+        "hex",
+        "__str__",
+        "__repr__",
+    }
+)
+CLEAN_METHODS = frozenset(
+    {
+        "startswith",
+        "endswith",
+        "isdigit",
+        "isalnum",
+        "isalpha",
+        "isascii",
+        "count",
+        "find",
+        "rfind",
+        "index",
+        "rindex",
+        "hexdigest",
+        "digest",
+        "keys",
+        "__len__",
+        "__contains__",
+        "__eq__",
+    }
+)
+CONFIG_NAMES = frozenset({"config", "settings", "conf", "cfg", "configuration", "secrets_config"})
+MAX_SANITISING_SLICE = 4
+
+
+def is_sanitiser_name(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in SANITISER_WORDS)
+
+
+def callee_name(func: cst.BaseExpression) -> str | None:
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
+
+
+def short_slice(node: cst.Subscript) -> bool:
+    """``x[-4:]``, ``x[:4]``, ``x[0:3]``: a constant slice of at most four characters."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice):
+        return False
+    part = node.slice[0].slice
+    if part.step is not None:
+        return False
+    lower, upper = _int_value(part.lower), _int_value(part.upper)
+    if (part.lower is not None and lower is None) or (part.upper is not None and upper is None):
+        return False
+    if lower is None and upper is not None:
+        return 0 <= upper <= MAX_SANITISING_SLICE
+    if lower is not None and upper is None:
+        return -MAX_SANITISING_SLICE <= lower < 0
+    if lower is not None and upper is not None:
+        same_sign = (lower >= 0) == (upper >= 0) or upper == 0
+        return same_sign and 0 <= upper - lower <= MAX_SANITISING_SLICE
+    return False
+
+
+def _int_value(expr: cst.BaseExpression | None) -> int | None:
+    if isinstance(expr, cst.Integer):
+        return int(expr.value, 0)
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = _int_value(expr.expression)
+        return -inner if inner is not None else None
+    return None
+
+
+class Evaluator:
+    """Evaluates expressions of one scope under a given environment."""
+
+    def __init__(self, analysis: ModuleAnalysis, scope: cst.CSTNode, mode: Mode) -> None:
+        self.analysis = analysis
+        self.index = analysis.index
+        self.names = analysis.settings.names
+        self.scope = scope
+        self.mode = mode
+        self._dispatch: dict[type, Callable[[cst.BaseExpression, Env], Taint]] = {
+            cst.Name: self._name,  # type: ignore[dict-item]
+            cst.Attribute: self._attribute,  # type: ignore[dict-item]
+            cst.Subscript: self._subscript,  # type: ignore[dict-item]
+            cst.Call: self._call,  # type: ignore[dict-item]
+            cst.FormattedString: self._fstring,  # type: ignore[dict-item]
+            cst.ConcatenatedString: self._concat,  # type: ignore[dict-item]
+            cst.BinaryOperation: self._binary,  # type: ignore[dict-item]
+            cst.BooleanOperation: self._boolean,  # type: ignore[dict-item]
+            cst.IfExp: self._ifexp,  # type: ignore[dict-item]
+            cst.Tuple: self._sequence,  # type: ignore[dict-item]
+            cst.List: self._sequence,  # type: ignore[dict-item]
+            cst.Set: self._sequence,  # type: ignore[dict-item]
+            cst.Dict: self._dict,  # type: ignore[dict-item]
+            cst.Await: self._await,  # type: ignore[dict-item]
+            cst.NamedExpr: self._named,  # type: ignore[dict-item]
+            cst.StarredElement: self._starred,  # type: ignore[dict-item]
+            cst.ListComp: self._comprehension,  # type: ignore[dict-item]
+            cst.SetComp: self._comprehension,  # type: ignore[dict-item]
+            cst.GeneratorExp: self._comprehension,  # type: ignore[dict-item]
+            cst.DictComp: self._comprehension,  # type: ignore[dict-item]
+        }
+
+    # -- entry point -------------------------------------------------------------------
+
+    def credential_target(self, name: str) -> bool:
+        """Names that receive a credential when one is unpacked (``token``, ``password``)."""
+        return self.names.is_credential(name, Strength.REQUEST)
+
+    def eval(self, expr: cst.BaseExpression, env: Env) -> Taint:
+        handler = self._dispatch.get(type(expr))
+        if handler is not None:
+            return handler(expr, env)
+        if isinstance(
+            expr, cst.SimpleString | cst.Integer | cst.Float | cst.Imaginary | cst.Ellipsis
+        ):
+            return CLEAN
+        # Comparisons, ``not``, unary minus, lambdas: never the credential itself.
+        return CLEAN
+
+    def is_request(self, expr: cst.BaseExpression, env: Env) -> bool:
+        return self.eval(expr, env).has(Kind.REQUEST)
+
+    # -- names ---------------------------------------------------------------------------
+
+    def _name(self, node: cst.Name, env: Env) -> Taint:
+        name = node.value
+        if name in env:
+            return self.with_name(env[name], name, node)
+        if name in ("True", "False", "None"):
+            return CLEAN
+        qualified = self.index.imports.bindings.get(name)
+        if qualified is not None:
+            if qualified == "flask.request":
+                return taint_of(Label(Kind.REQUEST, "request", node=node))
+            if name in self.index.imports.module_aliases:
+                return Taint(no_name=True)
+            return self.with_name(UNKNOWN, name, node)
+        if not isinstance(self.scope, cst.Module):
+            module_env = self.analysis.module_env()
+            if name in module_env:
+                return self.with_name(module_env[name], name, node)
+        if name in self.index.functions or name in self.index.classes:
+            return Taint(no_name=True)
+        return self.with_name(UNKNOWN, name, node)
+
+    def with_name(
+        self,
+        value: Taint,
+        name: str,
+        node: cst.CSTNode,
+        strength: Strength = Strength.STRICT,
+        origin: Origin = Origin.NAME,
+    ) -> Taint:
+        """Apply the name heuristic: ``api_key`` holds a credential unless known clean."""
+        if value.clean or value.no_name or value.has(Kind.CRED):
+            return value
+        if self.names.is_sanitised_name(name):
+            return CLEAN
+        if self.mode is Mode.SUMMARY and value.has(Kind.PARAM):
+            return value
+        if self.names.is_credential(name, strength):
+            label = Label(Kind.CRED, f"'{name}'", origin, node)
+            return Taint(value.labels | {label}, elements=value.elements)
+        return value
+
+    # -- attributes ----------------------------------------------------------------------
+
+    def _attribute(self, node: cst.Attribute, env: Env) -> Taint:
+        attr = node.attr.value
+        qualified = self.index.imports.resolve(node)
+        if qualified == "flask.request":
+            return taint_of(Label(Kind.REQUEST, "request", node=node))
+        if qualified is not None and qualified.startswith("flask.g."):
+            return self.with_name(self.analysis.g_taint(attr), attr, node)
+        base = self.eval(node.value, env)
+        if base.has(Kind.REQUEST):
+            return self._request_attribute(attr, node)
+        if self.index.resolves_to(node.value, "flask.g"):
+            return self.with_name(self.analysis.g_taint(attr), attr, node)
+        if base.has(Kind.CRED) or base.has(Kind.DUMP):
+            if self.names.is_credential(attr, Strength.HEADER):
+                labels = base.of(Kind.CRED) or [
+                    Label(Kind.CRED, f"'{attr}' of {lb.what}", Origin.REQUEST, node)
+                    for lb in base.of(Kind.DUMP)
+                ]
+                return Taint(frozenset(labels))
+            return UNKNOWN
+        if base.clean:
+            return CLEAN
+        origin = Origin.SERVER if self._is_config(node.value) else Origin.NAME
+        return self.with_name(UNKNOWN, attr, node, origin=origin)
+
+    def _request_attribute(self, attr: str, node: cst.Attribute) -> Taint:
+        kind = rm.REQUEST_ATTRIBUTES.get(attr)
+        if kind is None:
+            return UNKNOWN  # path, method, endpoint, remote_addr...: fine to log
+        return taint_of(Label(kind, f"request.{attr}", node=node))
+
+    def _is_config(self, expr: cst.BaseExpression) -> bool:
+        if self.index.resolves_to(expr, "os.environ"):
+            return True
+        dotted = dotted_name(expr)
+        if dotted is None:
+            return False
+        last = dotted.rsplit(".", 1)[-1].lower()
+        return last in CONFIG_NAMES or last.endswith(("_config", "_settings"))
+
+    # -- subscripts and field reads ------------------------------------------------------
+
+    def _subscript(self, node: cst.Subscript, env: Env) -> Taint:
+        base = self.eval(node.value, env)
+        if short_slice(node):
+            return CLEAN if base.tainted or base.clean else base
+        return self.field(node.value, base, subscript_key(node), node)
+
+    def field(
+        self,
+        receiver: cst.BaseExpression,
+        base: Taint,
+        key: str | None,
+        node: cst.CSTNode,
+        default: Taint | None = None,
+    ) -> Taint:
+        """The value of ``receiver[key]`` / ``receiver.get(key)``."""
+        mappings = base.of(Kind.DUMP) + base.of(Kind.URL)
+        if mappings:
+            return self._request_field(mappings, key, node, default)
+        extra = [default] if default is not None else []
+        stored = base.field(key) if key is not None else None
+        if stored is not None:
+            assert key is not None
+            value = self.with_name(stored, key, node, Strength.KEY)
+            return union([value, *extra]) if extra else value
+        if base.has(Kind.CRED) or base.has(Kind.PARAM):
+            return union([Taint(base.labels), *extra])
+        if key is None:
+            return union([UNKNOWN, *extra]) if extra else UNKNOWN
+        if self.index.resolves_to(receiver, "flask.session"):
+            value = self.analysis.session_taint(key)
+            return union([self.with_name(value, key, node, Strength.KEY), *extra])
+        if self._is_config(receiver):
+            value = self.with_name(UNKNOWN, key, node, Strength.SETTING, Origin.SERVER)
+        else:
+            value = self.with_name(UNKNOWN, key, node, Strength.KEY)
+        return union([value, *extra]) if extra else value
+
+    def _request_field(
+        self, mappings: Sequence[Label], key: str | None, node: cst.CSTNode, default: Taint | None
+    ) -> Taint:
+        if key is None:
+            return UNKNOWN
+        labels: set[Label] = set()
+        for mapping in mappings:
+            label = self._request_field_label(mapping, key, node)
+            if label is not None:
+                labels.add(label)
+        if default is not None:
+            labels |= default.labels
+        return Taint(frozenset(labels))
+
+    def _request_field_label(self, mapping: Label, key: str, node: cst.CSTNode) -> Label | None:
+        source = mapping.what
+        if source == "request.environ" and key.upper() in rm.ENVIRON_URL_KEYS:
+            return Label(Kind.URL, f"request.environ['{key}']", node=node)
+        if source in rm.HEADER_MAPPINGS:
+            strength = Strength.SETTING if source == "request.environ" else Strength.HEADER
+            what = f"header '{key}'"
+        elif source == "request.cookies":
+            if key.lower() in rm.SESSION_COOKIES:
+                return Label(Kind.CRED, f"cookie '{key}'", Origin.REQUEST, node)
+            strength, what = Strength.REQUEST, f"cookie '{key}'"
+        elif source in ("request.args", "request.values", "request.url", "request.query_string"):
+            strength, what = Strength.REQUEST, f"query parameter '{key}'"
+        elif source == "request.authorization":
+            strength, what = Strength.HEADER, f"authorization '{key}'"
+        else:
+            strength, what = Strength.REQUEST, f"request field '{key}'"
+        if self.names.is_credential(key, strength):
+            return Label(Kind.CRED, what, Origin.REQUEST, node)
+        return None
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def _call(self, node: cst.Call, env: Env) -> Taint:
+        func = node.func
+        qualified = self.index.imports.resolve(func)
+        if qualified is not None:
+            result = self._qualified_call(qualified, node, env)
+            if result is not None:
+                return result
+        if isinstance(func, cst.Name) and func.value not in env:
+            result = self._name_call(func.value, node, env)
+            if result is not None:
+                return result
+        if isinstance(func, cst.Attribute):
+            return self._method_call(func, node, env)
+        name = callee_name(func)
+        if name is not None and is_sanitiser_name(name):
+            return CLEAN
+        return UNKNOWN
+
+    def _qualified_call(self, qualified: str, node: cst.Call, env: Env) -> Taint | None:
+        if qualified in self.analysis.settings.sanitizers:
+            return CLEAN
+        if qualified.split(".")[0] in CLEAN_MODULES or qualified in CLEAN_CALLS:
+            return CLEAN
+        if qualified.startswith("os.path."):
+            return CLEAN
+        if qualified in ENV_READERS:
+            key = string_value(node.args[0].value) if node.args else None
+            if key is None:
+                return UNKNOWN
+            default = self._args(node.args[1:2], env) if len(node.args) > 1 else None
+            value = self.with_name(UNKNOWN, key, node, Strength.SETTING, Origin.SERVER)
+            return union([value, default]) if default is not None else value
+        if qualified == "typing.cast" and len(node.args) == 2:
+            return self.eval(node.args[1].value, env)
+        if qualified in PROPAGATING_CALLS:
+            return self._args(node.args, env)
+        if qualified == "flask.request.get_json" or qualified == "flask.request.get_data":
+            return taint_of(Label(Kind.DUMP, f"{qualified.removeprefix('flask.')}()", node=node))
+        return None
+
+    def _name_call(self, name: str, node: cst.Call, env: Env) -> Taint | None:
+        func_def = self.index.functions.get(name)
+        if func_def is not None:
+            return self.analysis.apply_summary(func_def, node, env, self)
+        if name in self.index.imports.bindings:
+            return None
+        if name in CLEAN_BUILTINS:
+            return CLEAN
+        if name in PROPAGATING_BUILTINS:
+            return self._args(node.args, env)
+        return None
+
+    def _method_call(self, func: cst.Attribute, node: cst.Call, env: Env) -> Taint:
+        method = func.attr.value
+        receiver = func.value
+        if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
+            func_def = self._own_method(method)
+            if func_def is not None:
+                return self.analysis.apply_summary(func_def, node, env, self, bound=True)
+        base = self.eval(receiver, env)
+        if base.has(Kind.REQUEST) and method in rm.REQUEST_METHODS:
+            return taint_of(Label(rm.REQUEST_METHODS[method], f"request.{method}()", node=node))
+        if base.has(Kind.DUMP) or base.has(Kind.URL):
+            if method in rm.FIELD_READERS:
+                key = string_value(node.args[0].value) if node.args else None
+                default = self._args(node.args[1:2], env) if len(node.args) > 1 else None
+                return self.field(receiver, base, key, node, default)
+            if method in rm.WHOLE_VIEWS:
+                return Taint(
+                    frozenset(lb for lb in base.labels if lb.kind in (Kind.DUMP, Kind.URL))
+                )
+            return UNKNOWN
+        if is_sanitiser_name(method):
+            return CLEAN
+        if method in CLEAN_METHODS:
+            return CLEAN
+        if method in STRING_METHODS:
+            return union([Taint(base.labels, base.clean), self._args(node.args, env)])
+        if method in ("get", "pop", "setdefault") and node.args:
+            key = string_value(node.args[0].value)
+            default = self._args(node.args[1:2], env) if len(node.args) > 1 else None
+            return self.field(receiver, base, key, node, default)
+        if base.clean:
+            return CLEAN
+        return UNKNOWN
+
+    def _own_method(self, method: str) -> cst.FunctionDef | None:
+        scope = self.scope
+        if not isinstance(scope, cst.FunctionDef):
+            return None
+        class_name = self.index.class_of.get(scope)
+        if class_name is None:
+            return None
+        return self.index.methods.get(class_name, {}).get(method)
+
+    def _args(self, args: Sequence[cst.Arg], env: Env) -> Taint:
+        return union(self.eval(arg.value, env) for arg in args) if args else CLEAN
+
+    # -- composite values ----------------------------------------------------------------
+
+    def _fstring(self, node: cst.FormattedString, env: Env) -> Taint:
+        parts = [
+            self.eval(part.expression, env)
+            for part in node.parts
+            if isinstance(part, cst.FormattedStringExpression)
+        ]
+        return union(parts) if parts else CLEAN
+
+    def _concat(self, node: cst.ConcatenatedString, env: Env) -> Taint:
+        return union([self.eval(node.left, env), self.eval(node.right, env)])
+
+    def _binary(self, node: cst.BinaryOperation, env: Env) -> Taint:
+        return union([self.eval(node.left, env), self.eval(node.right, env)])
+
+    def _boolean(self, node: cst.BooleanOperation, env: Env) -> Taint:
+        return join([self.eval(node.left, env), self.eval(node.right, env)])
+
+    def _ifexp(self, node: cst.IfExp, env: Env) -> Taint:
+        # Only data flow counts: ``"header" if key else "param"`` holds no key.
+        return join([self.eval(node.body, env), self.eval(node.orelse, env)])
+
+    def _sequence(self, node: cst.Tuple | cst.List | cst.Set, env: Env) -> Taint:
+        items = [self.eval(el.value, env) for el in node.elements]
+        whole = union(items) if items else CLEAN
+        if isinstance(node, cst.Set) or any(
+            isinstance(el, cst.StarredElement) for el in node.elements
+        ):
+            return whole
+        return Taint(whole.labels, whole.clean, tuple(items))
+
+    def _dict(self, node: cst.Dict, env: Env) -> Taint:
+        parts = []
+        fields: dict[str, Taint] | None = {}
+        for el in node.elements:
+            if isinstance(el, cst.DictElement):
+                key = string_value(el.key)
+                value = self.eval(el.value, env)
+                if key is not None:
+                    value = self.keyed(key, value, el.value)
+                    if fields is not None:
+                        fields[key] = value
+                else:
+                    parts.append(self.eval(el.key, env))
+                    fields = None
+                parts.append(value)
+            else:
+                parts.append(self.eval(el.value, env))
+                fields = None
+        whole = union(parts) if parts else CLEAN
+        if fields is None:
+            return whole
+        return Taint(whole.labels, whole.clean, None, False, tuple(sorted(fields.items())))
+
+    def keyed(self, key: str, value: Taint, node: cst.BaseExpression) -> Taint:
+        """A value stored under a name (dict key, keyword): ``{"api_key": x}`` says x is a key."""
+        if value.tainted or value.clean or value.no_name:
+            return value
+        if isinstance(node, cst.Name | cst.Attribute):
+            leaf = node.value if isinstance(node, cst.Name) else node.attr.value
+            if self.names.is_sanitised_name(leaf) or self.names.is_excluded(leaf):
+                return value
+        return self.with_name(value, key, node, Strength.KEY)
+
+    def _await(self, node: cst.Await, env: Env) -> Taint:
+        return self.eval(node.expression, env)
+
+    def _named(self, node: cst.NamedExpr, env: Env) -> Taint:
+        return self.eval(node.value, env)
+
+    def _starred(self, node: cst.StarredElement, env: Env) -> Taint:
+        return self.eval(node.value, env)
+
+    def _comprehension(
+        self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp, env: Env
+    ) -> Taint:
+        inner = dict(env)
+        comp: cst.CompFor | None = node.for_in
+        while comp is not None:
+            iterated = self.eval(comp.iter, inner)
+            bind_target(
+                inner, comp.target, iterated_item(comp.iter, iterated), self.credential_target
+            )
+            comp = comp.inner_for_in
+        if isinstance(node, cst.DictComp):
+            return union([self.eval(node.key, inner), self.eval(node.value, inner)])
+        return self.eval(node.elt, inner)
+
+
+def iterated_item(iter_expr: cst.BaseExpression, iterated: Taint) -> Taint:
+    """Taint of the loop variable; loop variables over ``.items()``/``.keys()`` are not judged by name."""
+    if isinstance(iter_expr, cst.Call) and isinstance(iter_expr.func, cst.Attribute):
+        method = iter_expr.func.attr.value
+        if method == "keys":
+            return Taint(clean=True, no_name=True)
+        if method == "items":
+            return Taint(
+                iterated.labels,
+                elements=(Taint(no_name=True), Taint(iterated.labels, no_name=True)),
+                no_name=True,
+            )
+    return Taint(iterated.labels, iterated.clean, no_name=iterated.no_name)
+
+
+def bind_target(
+    env: dict[str, Taint],
+    target: cst.BaseExpression,
+    value: Taint,
+    credential_name: Callable[[str], bool] | None = None,
+) -> None:
+    """Bind an assignment target in place (tuple unpacking keeps per-element taint).
+
+    ``credential_name`` refines unpacking of a credential of unknown shape:
+    in ``scheme, token = header.split()`` or ``user, password = decoded.split(":")``
+    only the targets named like a credential receive it.
+    """
+    if isinstance(target, cst.Name):
+        env[target.value] = value
+    elif isinstance(target, cst.Tuple | cst.List):
+        receivers = _credential_receivers(target, value, credential_name)
+        for position, el in enumerate(target.elements):
+            if isinstance(el, cst.StarredElement):
+                item = Taint(value.labels, value.clean, no_name=value.no_name)
+            else:
+                item = element(value, position)
+                if value.no_name and not item.no_name:
+                    item = Taint(item.labels, item.clean, item.elements, True)
+            if receivers is not None and not (
+                isinstance(el.value, cst.Name) and el.value.value in receivers
+            ):
+                item = Taint(
+                    frozenset(lb for lb in item.labels if lb.kind is not Kind.CRED), item.clean
+                )
+            bind_target(env, el.value, item, credential_name)
+    elif isinstance(target, cst.StarredElement):
+        bind_target(env, target.value, value, credential_name)
+    elif isinstance(target, cst.Subscript):
+        # ``d["k"] = key``: the container now holds the key (under that field).
+        base = target.value
+        if not isinstance(base, cst.Name):
+            return
+        old = env.get(base.value, UNKNOWN)
+        key = subscript_key(target)
+        if key is not None and (old.fields is not None or not old.labels):
+            env[base.value] = old.with_field(key, value)
+        elif value.tainted:
+            env[base.value] = union([old, Taint(value.labels)])
+
+
+def _credential_receivers(
+    target: cst.Tuple | cst.List, value: Taint, credential_name: Callable[[str], bool] | None
+) -> set[str] | None:
+    if credential_name is None or value.elements is not None or not value.has(Kind.CRED):
+        return None
+    names = {el.value.value for el in target.elements if isinstance(el.value, cst.Name)}
+    receivers = {name for name in names if credential_name(name)}
+    return receivers or None

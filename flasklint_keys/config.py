@@ -1,0 +1,286 @@
+"""Configuration: ``[tool.flasklint-keys]`` in pyproject.toml, or flasklint-keys.toml.
+
+Only TOML is read: a scanned repository's configuration is data, never code.
+Unknown keys, unknown rule codes and ill-typed values raise :class:`ConfigError`
+naming the culprit; the CLI turns that into exit code 2.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .model import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+TOOL_KEY = "flasklint-keys"
+CONFIG_FILE = "flasklint-keys.toml"
+
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "node_modules",
+    "build",
+    "dist",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    "site-packages",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".flasklint_cache",
+)
+
+
+class ConfigError(Exception):
+    """A configuration or usage problem; the message names the offending key or code."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    fail_on: Severity = Severity.WARNING
+    credential_names: tuple[str, ...] = ()
+    not_credential_names: tuple[str, ...] = ()
+    credential_headers: tuple[str, ...] = ()
+    sanitizers: tuple[str, ...] = ()
+    logger_names: tuple[str, ...] = ()
+    report_functions: tuple[str, ...] = ()
+    auth_decorators: tuple[str, ...] = ()
+    # Where the configuration file lives; globs are relative to it.
+    root: str = "."
+    source: str | None = None
+
+    def fingerprint(self) -> str:
+        """A stable digest of everything that can change findings (cache key)."""
+        payload = {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
+        payload.pop("source", None)
+        blob = json.dumps(payload, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Severity):
+        return value.value
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# key in TOML -> (attribute, kind)
+_KEYS: dict[str, tuple[str, str]] = {
+    "select": ("select", "codes"),
+    "extend-select": ("extend_select", "codes"),
+    "ignore": ("ignore", "codes"),
+    "exclude": ("exclude", "strings"),
+    "per-file-ignores": ("per_file_ignores", "per-file"),
+    "fail-on": ("fail_on", "severity"),
+    "credential-names": ("credential_names", "strings"),
+    "not-credential-names": ("not_credential_names", "strings"),
+    "credential-headers": ("credential_headers", "strings"),
+    "sanitizers": ("sanitizers", "strings"),
+    "logger-names": ("logger_names", "strings"),
+    "report-functions": ("report_functions", "strings"),
+    "auth-decorators": ("auth_decorators", "strings"),
+}
+
+
+def parse_table(
+    table: Mapping[str, Any], *, known_codes: Iterable[str], where: str
+) -> dict[str, Any]:
+    """Validate a ``[tool.flasklint-keys]`` table and convert it to Config field values."""
+    codes = tuple(known_codes)
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        if key not in _KEYS:
+            raise ConfigError(f"{where}: unknown configuration key '{key}'")
+        attr, kind = _KEYS[key]
+        values[attr] = _convert(key, kind, raw, codes, where)
+    return values
+
+
+def _convert(key: str, kind: str, raw: Any, codes: Sequence[str], where: str) -> Any:
+    if kind == "severity":
+        return parse_severity(raw, f"{where}: '{key}'")
+    if kind == "per-file":
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: '{key}' must be a table of glob = [codes]")
+        pairs = []
+        for glob, value in raw.items():
+            pairs.append(
+                (str(glob), validate_codes(_strings(f"{key}.{glob}", value, where), codes))
+            )
+        return tuple(pairs)
+    strings = _strings(key, raw, where)
+    if kind == "codes":
+        return validate_codes(strings, codes)
+    return strings
+
+
+def _strings(key: str, raw: Any, where: str) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return tuple(raw)
+
+
+def parse_severity(raw: object, what: str) -> Severity:
+    try:
+        return Severity(str(raw).lower())
+    except ValueError:
+        raise ConfigError(f"{what} must be one of error, warning, note (got {raw!r})") from None
+
+
+def validate_codes(selectors: Iterable[str], known_codes: Sequence[str]) -> tuple[str, ...]:
+    """Upper-case selectors and check each names at least one rule (``FLK1``, ``FLK101``, ``ALL``)."""
+    out = []
+    for raw in selectors:
+        selector = raw.strip().upper()
+        if not selector:
+            continue
+        if selector != "ALL" and not any(code.startswith(selector) for code in known_codes):
+            raise ConfigError(f"unknown rule code or prefix '{raw.strip()}'")
+        out.append(selector)
+    return tuple(out)
+
+
+def split_codes(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def enabled_codes(config: Config, known_codes: Sequence[str]) -> frozenset[str]:
+    """Resolve select/extend-select/ignore; the most specific selector wins, as in ruff."""
+    select = config.select if config.select is not None else ("ALL",)
+    chosen = (*select, *config.extend_select)
+    enabled = set()
+    for code in known_codes:
+        on = _best_match(code, chosen)
+        off = _best_match(code, config.ignore)
+        if on >= 0 and on > off:
+            enabled.add(code)
+    return frozenset(enabled)
+
+
+def _best_match(code: str, selectors: Iterable[str]) -> int:
+    best = -1
+    for selector in selectors:
+        if selector == "ALL":
+            best = max(best, 0)
+        elif code.startswith(selector):
+            best = max(best, len(selector))
+    return best
+
+
+def ignored_for_path(config: Config, relpath: str) -> frozenset[str]:
+    """Codes (prefixes) that ``per-file-ignores`` switch off for a file."""
+    out: set[str] = set()
+    name = relpath.rsplit("/", 1)[-1]
+    for glob, codes in config.per_file_ignores:
+        if fnmatch.fnmatchcase(relpath, glob) or fnmatch.fnmatchcase(name, glob):
+            out.update(codes)
+    return frozenset(out)
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest flasklint-keys.toml, or pyproject.toml with our table, upward from start."""
+    directory = start if start.is_dir() else start.parent
+    directory = directory.resolve()
+    for candidate_dir in (directory, *directory.parents):
+        dedicated = candidate_dir / CONFIG_FILE
+        if dedicated.is_file():
+            return dedicated
+        pyproject = candidate_dir / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
+    return None
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and TOOL_KEY in tool
+
+
+def load_config(path: Path, known_codes: Iterable[str]) -> Config:
+    """Read one configuration file; errors name the file and key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get(TOOL_KEY, {}) if isinstance(tool, dict) else {}
+    else:
+        tool = data.get("tool")
+        nested = tool.get(TOOL_KEY) if isinstance(tool, dict) else None
+        table = nested if isinstance(nested, dict) else data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.{TOOL_KEY}] must be a table")
+    values = parse_table(table, known_codes=known_codes, where=str(path))
+    return Config(**values, root=str(path.parent), source=str(path))
+
+
+def with_overrides(config: Config, **overrides: Any) -> Config:
+    """Apply command-line overrides; ``None`` means "not given"."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return replace(config, **given)
+
+
+@dataclass(frozen=True)
+class PathRules:
+    """Compiled exclusion rules for discovery."""
+
+    names: frozenset[str] = field(default_factory=frozenset)
+    globs: tuple[str, ...] = ()
+
+    @classmethod
+    def build(cls, patterns: Iterable[str]) -> PathRules:
+        names = set()
+        globs = []
+        for pattern in patterns:
+            stripped = pattern.strip().rstrip("/")
+            if not stripped:
+                continue
+            if any(ch in stripped for ch in "*?[/"):
+                globs.append(stripped)
+            else:
+                names.add(stripped)
+        return cls(frozenset(names), tuple(globs))
+
+    def excludes(self, relpath: str) -> bool:
+        parts = relpath.split("/")
+        if any(part in self.names for part in parts):
+            return True
+        for glob in self.globs:
+            if "/" in glob:
+                if fnmatch.fnmatchcase(relpath, glob) or fnmatch.fnmatchcase(relpath, glob + "/*"):
+                    return True
+            elif any(fnmatch.fnmatchcase(part, glob) for part in parts):
+                return True
+        return False

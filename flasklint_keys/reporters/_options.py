@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    color: bool = False
+    show_source: bool = True
+    quiet: bool = False
+    statistics: bool = False
+    include_suppressed: bool = False
+    width: int = 100

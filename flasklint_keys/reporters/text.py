@@ -1,0 +1,156 @@
+"""``--format text``: ruff-like diagnostics with the source line underlined."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections import Counter
+
+from rich.console import Console
+from rich.text import Text
+
+from ..model import Finding, LintResult, Severity
+from ._options import ReportOptions
+
+SEVERITY_STYLE = {
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "bold yellow",
+    Severity.NOTE: "bold cyan",
+}
+
+
+def escape_control(text: str) -> str:
+    """Show control characters (terminal escapes, bidi overrides) instead of obeying them."""
+    out = []
+    for ch in text:
+        if ch == "\t":
+            out.append("    ")
+        elif (
+            ord(ch) < 0x20
+            or 0x7F <= ord(ch) < 0xA0
+            or unicodedata.category(ch) in ("Cf", "Cs", "Co")
+        ):
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _source_block(finding: Finding, source: str | None) -> list[Text]:
+    if source is None:
+        return []
+    lines = source.splitlines()
+    if not 1 <= finding.line <= len(lines):
+        return []
+    raw = lines[finding.line - 1]
+    number = str(finding.line)
+    gutter = " " * len(number)
+    start = finding.column - 1
+    end = finding.end_column - 1 if finding.end_line == finding.line else len(raw)
+    prefix = escape_control(raw[:start])
+    marked = escape_control(raw[start:end]) or " "
+    line = Text(f"{number} | ", style="blue")
+    line.append(escape_control(raw))
+    underline = Text(f"{gutter} | ", style="blue")
+    underline.append(" " * len(prefix) + "^" * len(marked), style=SEVERITY_STYLE[finding.severity])
+    return [Text(f"{gutter} |", style="blue"), line, underline]
+
+
+def _finding_lines(finding: Finding, source: str | None, options: ReportOptions) -> list[Text]:
+    head = Text()
+    head.append(f"{escape_control(finding.path)}:{finding.line}:{finding.column}: ", style="bold")
+    head.append(finding.code, style=SEVERITY_STYLE[finding.severity])
+    head.append(f" [{finding.name}] ")
+    head.append(escape_control(finding.message))
+    out = [head]
+    if options.quiet:
+        return out
+    if options.show_source:
+        out.extend(_source_block(finding, source))
+    for related in finding.related:
+        note = Text("  = note: ", style="cyan")
+        note.append(f"{related.message} ({related.path}:{related.line}:{related.column})")
+        out.append(note)
+    help_line = Text("  = help: ", style="green")
+    help_line.append(escape_control(finding.fix_suggestion))
+    if finding.fix is not None:
+        help_line.append(
+            f" [fix available: {finding.fix.title} ({finding.fix.applicability.value})]"
+        )
+    out.append(help_line)
+    out.append(Text(""))
+    return out
+
+
+def _summary(result: LintResult) -> list[Text]:
+    active = result.active_findings
+    out: list[Text] = []
+    for error in result.errors:
+        line = Text("error: ", style="bold red")
+        line.append(f"{escape_control(error.path)}: {escape_control(error.message)}")
+        out.append(line)
+    if not active:
+        files = "file" if result.files_checked == 1 else "files"
+        out.append(
+            Text(f"All checks passed ({result.files_checked} {files} checked).", style="bold green")
+        )
+        return out
+    severities = Counter(f.severity for f in active)
+    parts = [
+        f"{severities[s]} {s.value}{'s' if severities[s] != 1 else ''}"
+        for s in Severity
+        if severities[s]
+    ]
+    paths = len({f.path for f in active})
+    suppressed = len(result.findings) - len(active)
+    summary = f"Found {len(active)} finding{'s' if len(active) != 1 else ''} ({', '.join(reversed(parts))}) "
+    summary += (
+        f"in {paths} of {result.files_checked} file{'s' if result.files_checked != 1 else ''}"
+    )
+    if suppressed:
+        summary += f"; {suppressed} suppressed"
+    out.append(Text(summary + ".", style="bold"))
+    out.extend(_table(active))
+    return out
+
+
+def _table(findings: tuple[Finding, ...]) -> list[Text]:
+    counts = Counter((f.code, f.name, f.severity) for f in findings)
+    fixable = Counter(f.code for f in findings if f.fix is not None)
+    rows = []
+    for (code, name, severity), count in sorted(counts.items()):
+        row = Text(f"{count:>6}  ")
+        row.append(f"{code}", style=SEVERITY_STYLE[severity])
+        row.append(f"  {name:<32} {severity.value:<8}")
+        if fixable[code]:
+            row.append(f" {fixable[code]} fixable")
+        rows.append(row)
+    return rows
+
+
+def render_text(result: LintResult, options: ReportOptions) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=options.color,
+        no_color=not options.color,
+        color_system="standard" if options.color else None,
+        width=max(options.width, 40),
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=True,
+    )
+    if options.statistics:
+        for row in _table(result.active_findings):
+            console.print(row)
+        return buffer.getvalue()
+    for finding in result.findings:
+        if finding.suppressed and not options.include_suppressed:
+            continue
+        for line in _finding_lines(finding, result.sources.get(finding.path), options):
+            console.print(line)
+    if not options.quiet:
+        for line in _summary(result):
+            console.print(line)
+    return buffer.getvalue()

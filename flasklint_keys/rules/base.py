@@ -1,0 +1,180 @@
+"""The rule API: a rule is a class with ``visit_<Node>`` methods, metadata and examples.
+
+As in Fixit, each rule carries its own ``VALID``/``INVALID`` examples (run as
+tests) and its documentation in its docstring (ruff's fixed sections); the
+engine batches every enabled rule into one traversal per file.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import libcst as cst
+
+from ..analysis.culprits import Culprit, find_culprits
+from ..analysis.module import ModuleAnalysis
+from ..analysis.sinks import Sink, classify_sink
+from ..analysis.taint import Taint
+from ..model import Applicability, RuleMeta, Severity
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Swap ``old`` for ``new`` in the tree (applied through LibCST)."""
+
+    old: cst.CSTNode
+    new: cst.CSTNode
+
+
+@dataclass(frozen=True)
+class NodeFix:
+    """A fix as the rules see it: node replacements plus imports to ensure."""
+
+    title: str
+    applicability: Applicability
+    replacements: tuple[Replacement, ...] = ()
+    imports: tuple[str, ...] = ()
+    # Statements to insert before a statement: (anchor statement, new statements).
+    insert_before: tuple[tuple[cst.CSTNode, tuple[cst.BaseStatement, ...]], ...] = ()
+
+
+@dataclass
+class RawFinding:
+    """A finding before positions are known (positions are computed only if needed)."""
+
+    meta: RuleMeta
+    node: cst.CSTNode
+    message: str
+    statement: cst.CSTNode | None
+    fix: NodeFix | None = None
+    related: tuple[tuple[cst.CSTNode, str], ...] = ()
+
+
+@dataclass
+class RuleContext:
+    """What a rule may ask about the file being linted."""
+
+    path: str
+    module: cst.Module
+    analysis: ModuleAnalysis
+    is_test_file: bool = False
+    scopes: list[cst.CSTNode] = field(default_factory=list)
+    statements: list[cst.CSTNode] = field(default_factory=list)
+    findings: list[RawFinding] = field(default_factory=list)
+    _sinks: dict[cst.Call, Sink | None] = field(default_factory=dict)
+    _leaks: dict[cst.CSTNode, list[Culprit]] = field(default_factory=dict)
+
+    @property
+    def index(self):  # type: ignore[no-untyped-def]
+        return self.analysis.index
+
+    @property
+    def scope(self) -> cst.CSTNode:
+        return self.scopes[-1]
+
+    @property
+    def statement(self) -> cst.CSTNode | None:
+        return self.statements[-1] if self.statements else None
+
+    @property
+    def function(self) -> cst.FunctionDef | None:
+        for scope in reversed(self.scopes):
+            if isinstance(scope, cst.FunctionDef):
+                return scope
+        return None
+
+    def taint(self, expr: cst.BaseExpression) -> Taint:
+        """What ``expr`` may carry at the current point of the traversal."""
+        return self.analysis.taint(expr, self.scope, self.statement)
+
+    def sink(self, call: cst.Call) -> Sink | None:
+        if call not in self._sinks:
+            self._sinks[call] = classify_sink(call, self.analysis)
+        return self._sinks[call]
+
+    def culprits(self, owner: cst.CSTNode, args: Sequence[cst.Arg]) -> list[Culprit]:
+        """Sub-expressions of ``args`` that carry anything (cached per ``owner`` node)."""
+        if owner not in self._leaks:
+            evaluator = self.analysis.evaluator(self.scope)
+            env = self.analysis.env(self.scope, self.statement)
+            self._leaks[owner] = find_culprits(
+                args, lambda e: evaluator.eval(e, env), evaluator.keyed
+            )
+        return self._leaks[owner]
+
+    def log_leaks(self, call: cst.Call) -> tuple[Sink | None, list[Culprit]]:
+        """The sink ``call`` is (if any) and what its arguments carry."""
+        sink = self.sink(call)
+        if sink is None:
+            return None, []
+        return sink, self.culprits(call, sink.args)
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+
+class Rule:
+    """Base class of all rules; subclasses set the class attributes below."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    severity: ClassVar[Severity]
+    cwe: ClassVar[int | None] = None
+    fix_suggestion: ClassVar[str]
+    precision: ClassVar[str] = "high"
+    VALID: ClassVar[Sequence[str]] = ()
+    INVALID: ClassVar[Sequence[str]] = ()
+    meta: ClassVar[RuleMeta]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" in cls.__dict__:
+            cls.meta = RuleMeta(
+                code=cls.code,
+                name=cls.name,
+                summary=cls.summary,
+                severity=cls.severity,
+                cwe=cls.cwe,
+                fix_suggestion=cls.fix_suggestion,
+                docs=inspect.cleandoc(cls.__doc__ or ""),
+                precision=cls.precision,
+            )
+
+    def __init__(self, context: RuleContext) -> None:
+        self.context = context
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str | None = None,
+        *,
+        fix: NodeFix | None = None,
+        related: tuple[tuple[cst.CSTNode, str], ...] = (),
+    ) -> None:
+        ctx = self.context
+        ctx.findings.append(
+            RawFinding(self.meta, node, message or self.summary, ctx.statement, fix, related)
+        )
+
+
+def doc_sections(docs: str) -> dict[str, str]:
+    """Split rule docs into the fixed sections (``## What it does`` ...)."""
+    sections: dict[str, str] = {}
+    current: str | None = None
+    lines: list[str] = []
+    for line in docs.splitlines():
+        if line.startswith("## "):
+            if current is not None:
+                sections[current] = "\n".join(lines).strip()
+            current, lines = line[3:].strip(), []
+        elif current is not None:
+            lines.append(line)
+    if current is not None:
+        sections[current] = "\n".join(lines).strip()
+    return sections

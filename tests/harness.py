@@ -1,0 +1,61 @@
+"""Inline expectations: a line ending in ``# FLK101:13 FLK103:40`` expects those findings.
+
+``CODE:COLUMN`` pins the 1-based column; a bare ``CODE`` only pins the line.
+Lines without an expectation comment must produce no finding at all.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flasklint_keys.engine import Options, lint_source
+from flasklint_keys.model import Finding
+
+EXPECT = re.compile(r"#\s*((?:FLK\d{3}(?::\d+)?\s*)+)$")
+ITEM = re.compile(r"(FLK\d{3})(?::(\d+))?")
+FIXTURES = Path(__file__).parent / "fixtures"
+
+Expectation = tuple[int, str, int | None]
+
+
+def expectations(source: str) -> list[Expectation]:
+    out: list[Expectation] = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        match = EXPECT.search(line.rstrip())
+        if match is None:
+            continue
+        for code, column in ITEM.findall(match.group(1)):
+            out.append((number, code, int(column) if column else None))
+    return out
+
+
+def lint(source: str, display: str = "example.py", options: Options | None = None) -> list[Finding]:
+    result = lint_source(source, display, options or Options())
+    assert not result.errors, result.errors
+    return [f for f in result.findings if not f.suppressed]
+
+
+def compare(
+    findings: list[Finding], expected: list[Expectation], codes: set[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """(missing, unexpected) as readable strings; both empty when they agree."""
+    pool = [f for f in findings if codes is None or f.code in codes]
+    missing = []
+    for line, code, column in expected:
+        if codes is not None and code not in codes:
+            continue
+        match = next(
+            (
+                f
+                for f in pool
+                if f.line == line and f.code == code and (column is None or f.column == column)
+            ),
+            None,
+        )
+        if match is None:
+            missing.append(f"{line}:{column or '?'} {code}")
+        else:
+            pool.remove(match)
+    unexpected = [f"{f.line}:{f.column} {f.code} {f.message}" for f in pool]
+    return missing, unexpected

@@ -1,0 +1,55 @@
+"""Each rule's own VALID/INVALID examples (Fixit style) and documentation sections."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from harness import compare, expectations, lint
+
+from flasklint_keys.engine import Options
+from flasklint_keys.rules import ALL_RULES, Rule
+from flasklint_keys.rules.base import DOC_SECTIONS, doc_sections
+
+CASES = [
+    pytest.param(rule, kind, textwrap.dedent(example), id=f"{rule.code}-{kind}-{number}")
+    for rule in ALL_RULES
+    for kind, examples in (("valid", rule.VALID), ("invalid", rule.INVALID))
+    for number, example in enumerate(examples)
+]
+
+
+@pytest.mark.parametrize(("rule", "kind", "source"), CASES)
+def test_example(rule: type[Rule], kind: str, source: str) -> None:
+    options = Options(enabled=frozenset({rule.code}))
+    findings = lint(source, "app.py", options)
+    expected = expectations(source)
+    if kind == "valid":
+        assert findings == [], [f"{f.line}:{f.column} {f.message}" for f in findings]
+    else:
+        assert any(code == rule.code for _, code, _ in expected), (
+            "INVALID example without expectations"
+        )
+        missing, unexpected = compare(findings, expected, {rule.code})
+        assert not missing and not unexpected, f"missing: {missing}\nunexpected: {unexpected}"
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_rule_metadata(rule: type[Rule]) -> None:
+    meta = rule.meta
+    assert meta.code.startswith("FLK") and len(meta.code) == 6
+    assert meta.name == meta.name.lower() and " " not in meta.name
+    assert meta.summary and not meta.summary.endswith(".")
+    assert meta.fix_suggestion
+    assert list(doc_sections(meta.docs)) == list(DOC_SECTIONS)
+    assert all(doc_sections(meta.docs).values())
+
+
+@pytest.mark.parametrize("rule", [r for r in ALL_RULES if r.code != "FLK000"], ids=lambda r: r.code)
+def test_every_rule_has_examples(rule: type[Rule]) -> None:
+    assert rule.VALID and rule.INVALID
+
+
+def test_codes_and_names_are_unique() -> None:
+    assert len({r.code for r in ALL_RULES}) == len(ALL_RULES)
+    assert len({r.name for r in ALL_RULES}) == len(ALL_RULES)
