@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from . import __version__
 from ._discovery import SourceFile, discover
@@ -164,7 +164,7 @@ def _finalise(
     findings = []
     seen: set[tuple[str, int, int, int, int]] = set()
     for item in sorted(raw, key=lambda r: _start(positions, r.node)):
-        where = positions[item.node]
+        where = _range(positions[item.node], item.span)
         key = (
             item.meta.code,
             where.start.line,
@@ -206,6 +206,12 @@ def _finalise(
         )
     unused = tuple(suppressions.unused()) if options.report_unused_suppressions else ()
     return tuple(findings), unused
+
+
+def _range(where: CodeRange, span: int | None) -> CodeRange:
+    if span is None:
+        return where
+    return CodeRange(where.start, CodePosition(where.start.line, where.start.column + span))
 
 
 def _start(positions: Mapping[cst.CSTNode, CodeRange], node: cst.CSTNode) -> tuple[int, int]:

@@ -193,6 +193,21 @@ CLEAN_METHODS = frozenset(
         "__eq__",
     }
 )
+# Exception attributes that carry its message or internals (``e.description`` of an
+# HTTPException is the message meant for the client, so it is not here).
+EXCEPTION_DETAIL_ATTRIBUTES = frozenset(
+    {"args", "message", "msg", "strerror", "orig", "detail", "__traceback__"}
+)
+EXCEPTION_TEXT_CALLS = frozenset(
+    {
+        "traceback.format_exc",
+        "traceback.format_exception",
+        "traceback.format_tb",
+        "traceback.format_stack",
+        "sys.exc_info",
+        "sys.exception",
+    }
+)
 CONFIG_NAMES = frozenset({"config", "settings", "conf", "cfg", "configuration", "secrets_config"})
 MAX_SANITISING_SLICE = 4
 
@@ -348,6 +363,8 @@ class Evaluator:
             return self._request_attribute(attr, node)
         if self.index.resolves_to(node.value, "flask.g"):
             return self.with_name(self.analysis.g_taint(attr), attr, node)
+        if base.has(Kind.EXC) and attr in EXCEPTION_DETAIL_ATTRIBUTES:
+            return Taint(frozenset(base.of(Kind.EXC)))
         if base.has(Kind.CRED) or base.has(Kind.DUMP):
             if self.names.is_credential(attr, Strength.HEADER):
                 labels = base.of(Kind.CRED) or [
@@ -402,7 +419,8 @@ class Evaluator:
             assert key is not None
             value = self.with_name(stored, key, node, Strength.KEY)
             return union([value, *extra]) if extra else value
-        if base.has(Kind.CRED) or base.has(Kind.PARAM):
+        if base.labels:
+            # ``creds["token"]``, ``auth.split()[1]``, ``exc.args[0]``: a part of a tainted value.
             return union([Taint(base.labels), *extra])
         if key is None:
             return union([UNKNOWN, *extra]) if extra else UNKNOWN
@@ -419,12 +437,15 @@ class Evaluator:
         self, mappings: Sequence[Label], key: str | None, node: cst.CSTNode, default: Taint | None
     ) -> Taint:
         if key is None:
-            return UNKNOWN
+            return taint_of(*(Label(Kind.FIELD, m.what, node=node) for m in mappings))
         labels: set[Label] = set()
         for mapping in mappings:
             label = self._request_field_label(mapping, key, node)
-            if label is not None:
-                labels.add(label)
+            labels.add(
+                label
+                if label is not None
+                else Label(Kind.FIELD, f"{mapping.what}['{key}']", node=node)
+            )
         if default is not None:
             labels |= default.labels
         return Taint(frozenset(labels))
@@ -484,6 +505,8 @@ class Evaluator:
             default = self._args(node.args[1:2], env) if len(node.args) > 1 else None
             value = self.with_name(UNKNOWN, key, node, Strength.SETTING, Origin.SERVER)
             return union([value, default]) if default is not None else value
+        if qualified in EXCEPTION_TEXT_CALLS:
+            return taint_of(Label(Kind.EXC, f"{qualified}()", node=node))
         if qualified == "typing.cast" and len(node.args) == 2:
             return self.eval(node.args[1].value, env)
         if qualified in PROPAGATING_CALLS:

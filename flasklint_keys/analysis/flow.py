@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .evaluate import Env, Evaluator, Mode, bind_target, iterated_item
+from .flask_model import exposes_internals
 from .index import Statement, blocks, body_of
-from .taint import UNKNOWN, Taint, join, union
+from .taint import UNKNOWN, Kind, Label, Taint, join, union
 
 if TYPE_CHECKING:
     from .module import ModuleAnalysis
@@ -131,7 +132,7 @@ class _Interpreter:
         for handler in stmt.handlers:
             entry = dict(handler_entry)
             if handler.name is not None and isinstance(handler.name.name, cst.Name):
-                entry[handler.name.name.value] = Taint(no_name=True)
+                entry[handler.name.name.value] = self._exception_value(handler)
             outs.append(self.block(body_of(handler.body), entry))
         else_env = body_env
         if stmt.orelse is not None:
@@ -140,6 +141,19 @@ class _Interpreter:
         if stmt.finalbody is not None:
             after = self.block(body_of(stmt.finalbody.body), after)
         return after
+
+    def _exception_value(self, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> Taint:
+        """``except Exception as e``: ``e`` carries internal detail (FLK204), not a credential."""
+        if not exposes_internals(handler.type, self.analysis.index):
+            return Taint(no_name=True)
+        name = (
+            handler.name.name.value
+            if handler.name and isinstance(handler.name.name, cst.Name)
+            else "exception"
+        )
+        return Taint(
+            frozenset({Label(Kind.EXC, f"exception '{name}'", node=handler)}), no_name=True
+        )
 
     def _with(self, stmt: cst.With, env: Env) -> Env:
         entry = dict(env)

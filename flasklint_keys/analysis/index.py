@@ -30,6 +30,7 @@ LOGGER_FACTORIES = frozenset(
         "flask.current_app.logger",
     }
 )
+REGISTRATION_METHODS = frozenset({"register_error_handler", "add_url_rule"})
 LOGGER_METHODS_RETURNING_LOGGERS = frozenset({"getChild", "bind", "new", "opt", "patch", "child"})
 
 
@@ -102,6 +103,8 @@ class ModuleIndex:
     logger_attrs: set[str] = field(default_factory=set)
     g_assignments: dict[str, list[Assignment]] = field(default_factory=dict)
     session_assignments: dict[str, list[Assignment]] = field(default_factory=dict)
+    # ``app.register_error_handler(X, fn)`` / ``app.add_url_rule(..., view_func=fn)`` calls.
+    registration_calls: list[cst.Call] = field(default_factory=list)
 
     @property
     def uses_flask(self) -> bool:
@@ -157,6 +160,10 @@ def _scan_small(index: ModuleIndex, small: cst.BaseSmallStatement, scope: Scope)
             _scan_target(index, target.target, small.value, small, scope)
     elif isinstance(small, cst.AnnAssign) and small.value is not None:
         _scan_target(index, small.target, small.value, small, scope)
+    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        func = small.value.func
+        if isinstance(func, cst.Attribute) and func.attr.value in REGISTRATION_METHODS:
+            index.registration_calls.append(small.value)
 
 
 def _scan_target(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ..config import Config
+from . import flask_model as fm
 from .evaluate import Env, Evaluator, Mode
 from .flow import ScopeFlow, analyse_scope
 from .index import Assignment, ModuleIndex, decorator_names
@@ -116,6 +117,8 @@ class ModuleAnalysis:
         self._g: dict[str, Taint] = {}
         self._session: dict[str, Taint] = {}
         self._module_env: Env | None = None
+        # Per-file memo for analyses built on top of this one (rejections, handlers...).
+        self.cache: dict[object, object] = {}
 
     # -- flows ---------------------------------------------------------------------------
 
@@ -172,11 +175,33 @@ class ModuleAnalysis:
                         scope,
                     )
                 )
+        exc_param = self._error_handler_parameter(scope, params)
+        if exc_param is not None:
+            env[exc_param] = Taint(
+                frozenset({Label(Kind.EXC, f"exception '{exc_param}'", node=scope)}), no_name=True
+            )
         if self.index.uses_flask:
             for name in params.positional:
                 if name in REQUEST_PARAMETER_NAMES or decorators & REQUEST_CALLBACKS:
                     env[name] = taint_of(Label(Kind.REQUEST, name, node=scope))
         return env
+
+    def _error_handler_parameter(self, func: cst.FunctionDef, params: Parameters) -> str | None:
+        """The exception parameter of a handler for a non-HTTP exception class."""
+        if not params.positional:
+            return None
+        for reg in fm.registrations(func, self.index):
+            if reg.role is not fm.Role.ERROR_HANDLER:
+                continue
+            kind = fm.classify_handled(reg.target, self.index)
+            if kind in (fm.Handled.EXCEPTION, fm.Handled.OTHER):
+                if (
+                    isinstance(reg.target, str)
+                    and reg.target.rsplit(".", 1)[-1] in fm.CLIENT_MESSAGE_EXCEPTIONS
+                ):
+                    continue
+                return params.positional[0]
+        return None
 
     # -- summaries -----------------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 A value carries a set of :class:`Label` s saying what it may hold: a
 credential (``CRED``), a whole credential-bearing request mapping (``DUMP``,
 e.g. ``request.headers``), URL or query-string data (``URL``), the request
-object itself (``REQUEST``), or a function parameter (``PARAM``, used to
-summarise helpers: "returns its first argument", "logs its second").
+object itself (``REQUEST``), a function parameter (``PARAM``, used to
+summarise helpers: "returns its first argument", "logs its second"), any
+other field of request data (``FIELD``), or exception details (``EXC``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ class Kind(enum.Enum):
     URL = "url"
     REQUEST = "request"
     PARAM = "param"
+    FIELD = "request field"  # one non-credential field of request data (FLK303)
+    EXC = "exception detail"  # an exception object, its text or a traceback (FLK204)
 
 
 class Origin(enum.Enum):

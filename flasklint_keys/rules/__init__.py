@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from ..model import RuleMeta
+from .access_denied_unlogged import AccessDeniedUnlogged
+from .auth_failure_unlogged import AuthFailureUnlogged
+from .auth_log_lacks_context import AuthLogLacksContext
 from .base import Rule
+from .broad_except_swallows import BroadExceptSwallows
 from .debug_mode import DebugModeEnabled
+from .error_handler_swallows import ErrorHandlerSwallows
+from .exception_detail_to_client import ExceptionDetailToClient
 from .hardcoded_credential import HardcodedCredential
+from .key_compare import KeyCompareNotConstantTime
 from .key_in_query_string import KeyInQueryString
 from .parse_error import ParseError
 from .request_dump_in_log import RequestDumpInLog
 from .secret_in_log import SecretInLog
 from .secret_in_response import SecretInResponse
+from .traceback_dropped import TracebackDropped
 from .url_in_log import UrlInLog
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(
@@ -24,6 +32,14 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             SecretInResponse,
             DebugModeEnabled,
             HardcodedCredential,
+            ErrorHandlerSwallows,
+            BroadExceptSwallows,
+            TracebackDropped,
+            ExceptionDetailToClient,
+            AuthFailureUnlogged,
+            AuthLogLacksContext,
+            KeyCompareNotConstantTime,
+            AccessDeniedUnlogged,
         ),
         key=lambda rule: rule.code,
     )

@@ -16,6 +16,7 @@ import libcst as cst
 
 from ..analysis.culprits import Culprit, find_culprits
 from ..analysis.module import ModuleAnalysis
+from ..analysis.rejections import Rejection, find_rejections
 from ..analysis.sinks import Sink, classify_sink
 from ..analysis.taint import Taint
 from ..model import Applicability, RuleMeta, Severity
@@ -53,6 +54,8 @@ class RawFinding:
     statement: cst.CSTNode | None
     fix: NodeFix | None = None
     related: tuple[tuple[cst.CSTNode, str], ...] = ()
+    # Underline only this many characters from the node's start (``except`` of a bare except).
+    span: int | None = None
 
 
 @dataclass
@@ -114,6 +117,16 @@ class RuleContext:
             return None, []
         return sink, self.culprits(call, sink.args)
 
+    def rejections(self, func: cst.FunctionDef) -> list[Rejection]:
+        """Where ``func`` rejects a request, and what is logged on the way (cached)."""
+        key = ("rejections", func)
+        cached = self.analysis.cache.get(key)
+        if cached is None:
+            cached = find_rejections(self.analysis, func)
+            self.analysis.cache[key] = cached
+        assert isinstance(cached, list)
+        return cached
+
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
@@ -156,10 +169,21 @@ class Rule:
         *,
         fix: NodeFix | None = None,
         related: tuple[tuple[cst.CSTNode, str], ...] = (),
+        statement: cst.CSTNode | None = None,
+        span: int | None = None,
     ) -> None:
+        """Record a finding; ``statement`` defaults to the one being visited (suppressions use it)."""
         ctx = self.context
         ctx.findings.append(
-            RawFinding(self.meta, node, message or self.summary, ctx.statement, fix, related)
+            RawFinding(
+                self.meta,
+                node,
+                message or self.summary,
+                statement or ctx.statement,
+                fix,
+                related,
+                span,
+            )
         )
 
 

@@ -1,0 +1,117 @@
+"""FLK301 auth-failure-unlogged: an authentication failure with no log on its path."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis.rejections import Category
+from ..model import Severity
+from .base import Rule
+
+
+def analysed(rule: Rule, node: cst.FunctionDef) -> bool:
+    """Request-handling modules, and functions configured as auth decorators."""
+    ctx = rule.context
+    return ctx.index.uses_flask or node.name.value in ctx.analysis.settings.auth_decorators
+
+
+class AuthFailureUnlogged(Rule):
+    """
+    ## What it does
+    Flags an authentication failure with no log call on its path: `abort(401)`,
+    `return …, 401`, `make_response(…, 401)`, `Response(…, status=401)`,
+    `raise Unauthorized`, a project exception carrying 401, a Flask-HTTPAuth
+    `error_handler` or Flask-Login `unauthorized_handler` that only answers,
+    the failing branch of a credential check (`check_password_hash`,
+    `bcrypt.checkpw`, `user.check_password`, `hmac.compare_digest`...) that
+    flashes, redirects or re-renders the login form — and any 403 whose
+    condition reads a credential (`if key not in VALID_KEYS: abort(403)`).
+    "On its path" is path-sensitive: a log call counts only if it runs before
+    the rejection on every path that reaches it, not in a sibling branch. A
+    call of a project function that logs counts, and so does an error handler
+    of the same module that logs every 401.
+
+    ## Why is this bad?
+    Credential stuffing, leaked-key abuse and brute force show up first as a
+    burst of authentication failures. If the rejection writes nothing, no
+    alert rule can fire and there is nothing to investigate afterwards
+    (CWE-778, OWASP A09).
+
+    ## Example
+    ```python
+    if key not in VALID_KEYS:
+        abort(401)
+    ```
+
+    ## Use instead
+    ```python
+    if key not in VALID_KEYS:
+        logger.warning("api key rejected", extra={"reason": "unknown_key", "key_origin": origin, "key_id": key_id})
+        abort(401)
+    ```
+
+    ## References
+    - [CWE-778: Insufficient Logging](https://cwe.mitre.org/data/definitions/778.html)
+    - [OWASP Logging Cheat Sheet: which events to log](https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html#which-events-to-log)
+    """
+
+    code = "FLK301"
+    name = "auth-failure-unlogged"
+    summary = "an authentication failure is rejected with no log entry on its path"
+    severity = Severity.WARNING
+    cwe = 778
+    fix_suggestion = (
+        "log a warning before rejecting, with the reason, the key's origin and a key fingerprint "
+        '(logger.warning("auth failed", extra={"reason": ..., "key_origin": ...}))'
+    )
+
+    VALID = (
+        """
+import logging
+from flask import Flask, abort, request
+app = Flask(__name__)
+log = logging.getLogger(__name__)
+@app.route("/x")
+def view():
+    key = request.headers.get("X-API-Key")
+    if not key:
+        log.warning("missing key", extra={"reason": "missing"})
+        abort(401)
+    log.info("checking key")
+    if key not in {"k"}:
+        abort(401)
+    return "ok"
+""",
+    )
+    INVALID = (
+        """
+import logging
+from flask import Flask, abort, request, jsonify
+app = Flask(__name__)
+log = logging.getLogger(__name__)
+@app.route("/x")
+def view():
+    key = request.headers.get("X-API-Key")
+    if not key:
+        log.warning("missing key", extra={"reason": "missing"})
+        abort(401)
+    else:
+        if key not in {"k"}:
+            abort(403)  # FLK301:13
+    if key == "revoked":
+        return jsonify(error="revoked"), 401  # FLK301:16
+    return "ok"
+""",
+    )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if not analysed(self, node):
+            return
+        for rejection in self.context.rejections(node):
+            if rejection.category is Category.AUTHENTICATION and rejection.logs is None:
+                self.report(
+                    rejection.node,
+                    f"authentication failure ({rejection.form}) is not logged on its path: "
+                    "no alert can fire on it",
+                    statement=rejection.statement,
+                )

@@ -1,0 +1,165 @@
+"""FLK202 broad-except-swallows: ``except Exception`` that neither logs, reports nor raises."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis.effects import logs_in, raises
+from ..analysis.index import body_of
+from ..model import Severity
+from .base import Rule
+
+BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+
+
+def broad_names(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> list[cst.BaseExpression]:
+    """The broad classes a handler catches (``[]`` for a narrow one); bare ``except:`` is broad."""
+    if handler.type is None:
+        return []
+    members = (
+        [el.value for el in handler.type.elements]
+        if isinstance(handler.type, cst.Tuple)
+        else [handler.type]
+    )
+    return [m for m in members if isinstance(m, cst.Name) and m.value in BROAD]
+
+
+def is_broad(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    return handler.type is None or bool(broad_names(handler))
+
+
+class BroadExceptSwallows(Rule):
+    """
+    ## What it does
+    Flags a bare `except:`, `except Exception` or `except BaseException` (alone
+    or in a tuple) whose body neither logs, reports nor raises — not only
+    `pass`, also `return None`, `continue` or a generic response. Any `raise`
+    (bare, a new exception, `abort(...)`) counts as not swallowing, and so
+    does a log call, an error reporter (`sentry_sdk.capture_exception`...) or
+    a project function that logs. A `try` that only imports (an optional
+    dependency fallback) is not flagged.
+
+    ## Why is this bad?
+    A broad handler catches every bug along with the error it was written
+    for; if it records nothing, failures — including failed key lookups and
+    auth backends timing out — disappear without a trace (CWE-390).
+
+    ## Example
+    ```python
+    try:
+        account = lookup_account(key)
+    except Exception:
+        return None
+    ```
+
+    ## Use instead
+    ```python
+    try:
+        account = lookup_account(key)
+    except Exception:
+        logger.exception("account lookup failed")
+        return None
+    ```
+
+    ## References
+    - [CWE-390: Detection of Error Condition Without Action](https://cwe.mitre.org/data/definitions/390.html)
+    - [ruff BLE001 / S110](https://docs.astral.sh/ruff/rules/blind-except/)
+    """
+
+    code = "FLK202"
+    name = "broad-except-swallows"
+    summary = "a broad except block neither logs, reports nor raises"
+    severity = Severity.WARNING
+    cwe = 390
+    fix_suggestion = (
+        "log the exception with logger.exception(...), narrow the except clause, or re-raise"
+    )
+
+    VALID = (
+        """
+import logging
+log = logging.getLogger(__name__)
+def f():
+    try:
+        import ujson as json
+    except Exception:
+        import json
+    try:
+        risky()
+    except ValueError:
+        return None
+    try:
+        risky()
+    except Exception:
+        log.exception("risky failed")
+        return None
+    try:
+        risky()
+    except Exception:
+        raise
+    try:
+        risky()
+    except Exception as exc:
+        raise RuntimeError("wrapped") from exc
+""",
+    )
+    INVALID = (
+        """
+def f():
+    try:
+        risky()
+    except:  # FLK202:5
+        pass
+    for item in items:
+        try:
+            risky(item)
+        except (ValueError, Exception):  # FLK202:29
+            continue
+    try:
+        return risky()
+    except BaseException:  # FLK202:12
+        return None
+""",
+    )
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._check(node)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._check(node)
+
+    def _check(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
+        if not is_broad(node):
+            return
+        try_stmt = self.context.statement
+        if isinstance(try_stmt, cst.Try) and _only_imports(try_stmt):
+            return
+        body = body_of(node.body)
+        analysis = self.context.analysis
+        if raises(body, analysis) or any(logs_in(stmt, analysis) for stmt in body):
+            return
+        names = broad_names(node)
+        if names:
+            caught = names[0]
+            what = "except " + (caught.value if isinstance(caught, cst.Name) else "Exception")
+            self.report(
+                caught,
+                f"{what} swallows the error: it neither logs, reports nor raises",
+                statement=node,
+            )
+        else:
+            self.report(
+                node,
+                "bare except swallows the error: it neither logs, reports nor raises",
+                statement=node,
+                span=len("except"),
+            )
+
+
+def _only_imports(node: cst.Try) -> bool:
+    body = body_of(node.body)
+    return bool(body) and all(
+        isinstance(stmt, cst.SimpleStatementLine)
+        and all(isinstance(small, cst.Import | cst.ImportFrom) for small in stmt.body)
+        for stmt in body
+    )

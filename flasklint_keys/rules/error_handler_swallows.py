@@ -1,0 +1,165 @@
+"""FLK201 error-handler-swallows: an exception handler that answers but records nothing."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis import flask_model as fm
+from ..analysis.effects import logs_in, raises, statements_in
+from ..analysis.index import body_of
+from ..model import Severity
+from .base import Rule
+
+REJECTIONS = frozenset({401, 403})
+
+
+class ErrorHandlerSwallows(Rule):
+    """
+    ## What it does
+    Flags an error handler registered for `Exception`, `BaseException` or
+    another non-HTTP exception class (`@app.errorhandler(X)`,
+    `@bp.app_errorhandler(X)`, `app.register_error_handler(X, fn)`) that
+    answers without logging or reporting the exception. Handlers for status
+    codes, `500`/`InternalServerError` and `HTTPException` subclasses are not
+    flagged: Flask logs an unhandled exception itself before it calls a `500`
+    handler, and an `abort()` carries no traceback worth keeping. A non-HTTP
+    class answered with a 4xx (a validation error → 400) is an expected client
+    error and is not flagged either.
+
+    ## Why is this bad?
+    Flask calls handlers for `Exception` and other non-HTTP classes *instead
+    of* logging the exception: a handler that only returns a friendly message
+    makes every bug in the application invisible — no log line, no traceback,
+    no alert (CWE-778).
+
+    ## Example
+    ```python
+    @app.errorhandler(Exception)
+    def handle_error(error):
+        return jsonify(error="internal error"), 500
+    ```
+
+    ## Use instead
+    ```python
+    @app.errorhandler(Exception)
+    def handle_error(error):
+        app.logger.exception("unhandled error")
+        return jsonify(error="internal error"), 500
+    ```
+
+    ## References
+    - [CWE-778: Insufficient Logging](https://cwe.mitre.org/data/definitions/778.html)
+    - [Flask: Handling Application Errors](https://flask.palletsprojects.com/en/latest/errorhandling/)
+    """
+
+    code = "FLK201"
+    name = "error-handler-swallows"
+    summary = "an error handler for a non-HTTP exception neither logs nor reports it"
+    severity = Severity.WARNING
+    cwe = 778
+    fix_suggestion = "log it with logger.exception(...) (or current_app.log_exception / your error reporter) before answering"
+
+    VALID = (
+        """
+import logging
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException, InternalServerError
+app = Flask(__name__)
+log = logging.getLogger(__name__)
+class ValidationError(Exception):
+    pass
+@app.errorhandler(404)
+def not_found(e):
+    return jsonify(error="not found"), 404
+@app.errorhandler(500)
+def server_error(e):
+    return jsonify(error="internal"), 500
+@app.errorhandler(HTTPException)
+def http_error(e):
+    return jsonify(error=e.description), e.code
+@app.errorhandler(ValidationError)
+def invalid(e):
+    return jsonify(error="invalid input"), 400
+@app.errorhandler(Exception)
+def unhandled(e):
+    log.exception("unhandled error")
+    return jsonify(error="internal"), 500
+""",
+    )
+    INVALID = (
+        """
+from flask import Flask, jsonify
+app = Flask(__name__)
+class PaymentError(Exception):
+    pass
+@app.errorhandler(Exception)
+def unhandled(e):  # FLK201:5
+    return jsonify(error="internal"), 500
+def payment_failed(e):  # FLK201:5
+    return jsonify(error="payment failed"), 502
+app.register_error_handler(PaymentError, payment_failed)
+""",
+    )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        index = self.context.index
+        for registration in fm.registrations(node, index):
+            if registration.role is not fm.Role.ERROR_HANDLER:
+                continue
+            handled = fm.classify_handled(registration.target, index)
+            if handled not in (fm.Handled.EXCEPTION, fm.Handled.OTHER):
+                continue
+            if self._records(node) or self._answers_client_error(node, handled):
+                return
+            what = registration.target if isinstance(registration.target, str) else "an exception"
+            self.report(
+                node.name,
+                f"error handler for {what} answers without logging or reporting the exception",
+                statement=node,
+            )
+            return
+
+    def _records(self, node: cst.FunctionDef) -> bool:
+        body = body_of(node.body)
+        analysis = self.context.analysis
+        return raises(body, analysis) or any(logs_in(stmt, analysis) for stmt in body)
+
+    def _answers_client_error(self, node: cst.FunctionDef, handled: fm.Handled) -> bool:
+        """A non-HTTP class answered with a 4xx is an expected client error (401/403 are FLK301's).
+
+        A handler answering with the exception's own status (``return body, err.status_code``)
+        maps designed API errors to responses: the class decides, and it is not Exception.
+        """
+        if handled is fm.Handled.OTHER and any(
+            _status_from_exception(ret.value, node) for ret in _returns(node)
+        ):
+            return True
+        statuses = [
+            fm.response_status(ret.value, self.context.index)
+            for ret in _returns(node)
+            if ret.value is not None
+        ]
+        if any(status in REJECTIONS for status in statuses):
+            return True
+        return (
+            handled is fm.Handled.OTHER
+            and bool(statuses)
+            and all(status is not None and 400 <= status < 500 for status in statuses)
+        )
+
+
+def _status_from_exception(value: cst.BaseExpression | None, node: cst.FunctionDef) -> bool:
+    params = node.params.params
+    if not isinstance(value, cst.Tuple) or len(value.elements) < 2 or not params:
+        return False
+    status = value.elements[1].value
+    return (
+        isinstance(status, cst.Attribute)
+        and isinstance(status.value, cst.Name)
+        and status.value.value == params[0].name.value
+        and status.attr.value in fm.STATUS_KEYWORDS
+    )
+
+
+def _returns(node: cst.FunctionDef) -> list[cst.Return]:
+    return [stmt for stmt in statements_in(body_of(node.body)) if isinstance(stmt, cst.Return)]

@@ -1,0 +1,139 @@
+"""FLK203 traceback-dropped: an error-level log in ``except`` that records no traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import libcst as cst
+
+from ..analysis.effects import calls_in, is_error_level, is_log_call, raises, records_traceback
+from ..analysis.index import Statement, blocks, body_of
+from ..model import Severity
+from .base import Rule
+
+
+class TracebackDropped(Rule):
+    """
+    ## What it does
+    Flags an error-level log call (`error`, `critical`, `log(logging.ERROR, …)`)
+    inside an `except` block that passes no `exc_info` and is not
+    `.exception()`, when no other log call of that block records the
+    traceback and the block does not raise.
+
+    ## Why is this bad?
+    `logger.error("lookup failed: %s", exc)` keeps the message and drops the
+    traceback: the log says *that* something failed, never *where*, so the
+    incident cannot be traced (CWE-778).
+
+    ## Example
+    ```python
+    try:
+        verify_key(key)
+    except KeyStoreError as exc:
+        logger.error("key store failed: %s", exc)
+    ```
+
+    ## Use instead
+    ```python
+    try:
+        verify_key(key)
+    except KeyStoreError:
+        logger.exception("key store failed")
+    ```
+
+    ## References
+    - [CWE-778: Insufficient Logging](https://cwe.mitre.org/data/definitions/778.html)
+    - [Python logging: Logger.exception](https://docs.python.org/3/library/logging.html#logging.Logger.exception)
+    """
+
+    code = "FLK203"
+    name = "traceback-dropped"
+    summary = "an error-level log in an except block records no traceback"
+    severity = Severity.NOTE
+    cwe = 778
+    fix_suggestion = "use logger.exception(...) or pass exc_info=True so the traceback is kept"
+
+    VALID = (
+        """
+import logging
+log = logging.getLogger(__name__)
+def f():
+    try:
+        risky()
+    except ValueError:
+        log.exception("failed")
+    try:
+        risky()
+    except ValueError as exc:
+        log.error("failed: %s", exc, exc_info=True)
+    try:
+        risky()
+    except ValueError:
+        log.error("failed")
+        raise
+    try:
+        risky()
+    except ValueError:
+        log.warning("retrying")
+    try:
+        risky()
+    except ValueError:
+        log.error("failed")
+        log.debug("details", exc_info=True)
+""",
+    )
+    INVALID = (
+        """
+import logging
+log = logging.getLogger(__name__)
+def f():
+    try:
+        risky()
+    except ValueError as exc:
+        log.error("failed: %s", exc)  # FLK203:9
+    try:
+        risky()
+    except Exception:
+        log.log(logging.CRITICAL, "down")  # FLK203:9
+""",
+    )
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._check(node)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._check(node)
+
+    def _check(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
+        analysis = self.context.analysis
+        body = body_of(node.body)
+        if raises(body, analysis):
+            return
+        logs = [(stmt, call) for stmt, call in _own_calls(body) if is_log_call(call, analysis)]
+        if any(records_traceback(call, analysis) for _, call in logs):
+            return
+        for stmt, call in logs:
+            if is_error_level(call, analysis):
+                self.report(
+                    call.func,
+                    "error logged in an except block without its traceback",
+                    statement=stmt,
+                )
+
+
+def _own_calls(stmts: Sequence[Statement]) -> Iterator[tuple[cst.CSTNode, cst.Call]]:
+    """Calls of this except block, with their statement; nested handlers have their own turn."""
+    for stmt in stmts:
+        if isinstance(stmt, cst.SimpleStatementLine | cst.SimpleStatementSuite):
+            for small in stmt.body:
+                for call in calls_in(small):
+                    yield small, call
+        elif isinstance(stmt, cst.Try | cst.TryStar):
+            for block in (
+                body_of(stmt.body),
+                *(body_of(b.body) for b in (stmt.orelse, stmt.finalbody) if b),
+            ):
+                yield from _own_calls(block)
+        elif isinstance(stmt, cst.If | cst.For | cst.While | cst.With | cst.Match):
+            for block in blocks(stmt):
+                yield from _own_calls(block)
