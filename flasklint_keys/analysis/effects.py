@@ -14,7 +14,7 @@ import libcst as cst
 
 from .flask_model import ABORT
 from .imports import dotted_name
-from .index import blocks
+from .index import blocks, body_of
 from .sinks import ERROR_METHODS, classify_sink, is_report_call, log_method
 
 if TYPE_CHECKING:
@@ -169,8 +169,11 @@ def mentions(node: cst.CSTNode, names: frozenset[str]) -> bool:
 
 
 def raises(stmts: Sequence[cst.CSTNode], analysis: ModuleAnalysis) -> bool:
-    """Any ``raise`` or ``abort(...)`` in the statements (outside nested scopes)."""
-    for stmt in statements_in(stmts):
+    """Any ``raise`` or ``abort(...)`` that leaves the statements (outside nested scopes).
+
+    A raise inside a ``try`` whose own bare/broad handler catches it does not leave.
+    """
+    for stmt in _escaping_statements(stmts):
         if isinstance(stmt, cst.Raise):
             return True
         if (
@@ -180,6 +183,32 @@ def raises(stmts: Sequence[cst.CSTNode], analysis: ModuleAnalysis) -> bool:
         ):
             return True
     return False
+
+
+def _escaping_statements(stmts: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, cst.SimpleStatementLine | cst.SimpleStatementSuite):
+            yield from stmt.body
+        elif isinstance(stmt, cst.Try | cst.TryStar):
+            caught = any(h.type is None or _catches_everything(h.type) for h in stmt.handlers)
+            parts = [] if caught else [stmt.body]
+            parts += [h.body for h in stmt.handlers]
+            parts += [b.body for b in (stmt.orelse, stmt.finalbody) if b is not None]
+            for suite in parts:
+                yield from _escaping_statements(body_of(suite))
+        elif isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(stmt, _OPAQUE):
+            for block in blocks(stmt):
+                yield from _escaping_statements(block)
+
+
+def _catches_everything(exc_type: cst.BaseExpression) -> bool:
+    members = (
+        [el.value for el in exc_type.elements] if isinstance(exc_type, cst.Tuple) else [exc_type]
+    )
+    return any(
+        isinstance(m, cst.Name) and m.value in ("Exception", "BaseException") for m in members
+    )
 
 
 def callee(call: cst.Call) -> str | None:
