@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -40,8 +41,9 @@ def discover(
     for raw in paths:
         path = (cwd / raw).absolute()
         shown = display_path(path, cwd)
-        if path.is_symlink() and not path.exists():
-            errors.append(FileError(shown, "broken symbolic link", "io"))
+        problem = link_problem(path)
+        if problem is not None:
+            errors.append(FileError(shown, problem, "io"))
             continue
         if path.is_dir():
             for file in _walk_directory(path, rules, root, cwd):
@@ -55,9 +57,25 @@ def discover(
     return sorted(found.values(), key=lambda f: f.display), errors
 
 
+def link_problem(path: Path) -> str | None:
+    """Why a symbolic link cannot be followed (dangling or a loop), or None."""
+    if not path.is_symlink():
+        return None
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return "broken symbolic link"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return f"cannot follow symbolic link: {exc.strerror or exc}"
+    return None
+
+
 def _excluded(path: Path, rules: PathRules, root: Path, cwd: Path) -> bool:
     candidates = {display_path(path, cwd)}
-    with contextlib.suppress(ValueError):
+    # resolve() raises RuntimeError on a symlink loop before Python 3.13, OSError after.
+    with contextlib.suppress(ValueError, OSError, RuntimeError):
         candidates.add(path.resolve().relative_to(root).as_posix())
     return any(rules.excludes(candidate) for candidate in candidates)
 
@@ -94,10 +112,26 @@ def _inside(file: Path, real_top: Path) -> bool:
 
 def _git_listed(top: Path) -> set[Path] | None:
     """Files git does not ignore under ``top`` (tracked or untracked), or None outside a work tree."""
+    # The scanned repository's own .git/config must not run anything: core.fsmonitor
+    # names a command that `git ls-files` would execute.
+    command = [
+        "git",
+        "-c",
+        "core.fsmonitor=false",
+        "ls-files",
+        "-z",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+        "--",
+        ".",
+    ]
     try:
         proc = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            command,
             cwd=top,
+            # Linting writes nothing into the scanned tree, not even a refreshed .git/index.
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
             capture_output=True,
             timeout=30,
             check=False,

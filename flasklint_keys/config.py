@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -125,19 +126,29 @@ def _convert(key: str, kind: str, raw: Any, codes: Sequence[str], where: str) ->
             raise ConfigError(f"{where}: '{key}' must be a table of glob = [codes]")
         pairs = []
         for glob, value in raw.items():
+            name = f"{key}.{glob}"
             pairs.append(
-                (str(glob), validate_codes(_strings(f"{key}.{glob}", value, where), codes))
+                (str(glob), _config_codes(name, _strings(name, value, where), codes, where))
             )
         return tuple(pairs)
     strings = _strings(key, raw, where)
     if kind == "codes":
-        return validate_codes(strings, codes)
+        return _config_codes(key, strings, codes, where)
     return strings
 
 
+def _config_codes(
+    key: str, strings: tuple[str, ...], codes: Sequence[str], where: str
+) -> tuple[str, ...]:
+    try:
+        return validate_codes(strings, codes)
+    except ConfigError as exc:
+        # The bare message names the code; a file's message also names the file and key.
+        raise ConfigError(f"{where}: '{key}': {exc}") from None
+
+
 def _strings(key: str, raw: Any, where: str) -> tuple[str, ...]:
-    if isinstance(raw, str):
-        raw = [raw]
+    # A bare string is refused (as ruff does): `select = "FLK1"` is easy to misread as a prefix list.
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
         raise ConfigError(f"{where}: '{key}' must be a list of strings")
     return tuple(raw)
@@ -172,14 +183,55 @@ def split_codes(value: str | None) -> tuple[str, ...]:
 def enabled_codes(config: Config, known_codes: Sequence[str]) -> frozenset[str]:
     """Resolve select/extend-select/ignore; the most specific selector wins, as in ruff."""
     select = config.select if config.select is not None else ("ALL",)
-    chosen = (*select, *config.extend_select)
-    enabled = set()
+    return _layer(frozenset(), select, config.extend_select, config.ignore, known_codes)
+
+
+def _layer(
+    previous: frozenset[str],
+    select: tuple[str, ...] | None,
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    known_codes: Sequence[str],
+) -> frozenset[str]:
+    """One selection layer: ``select`` starts afresh, otherwise it edits ``previous``.
+
+    Within the layer the most specific matching selector decides (ignore wins a tie);
+    a code no selector of the layer matches keeps its previous state.
+    """
+    chosen = (*(select or ()), *extend_select)
+    enabled = set() if select is not None else set(previous)
     for code in known_codes:
         on = _best_match(code, chosen)
-        off = _best_match(code, config.ignore)
-        if on >= 0 and on > off:
+        off = _best_match(code, ignore)
+        if on < 0 and off < 0:
+            continue
+        if on > off:
             enabled.add(code)
+        else:
+            enabled.discard(code)
     return frozenset(enabled)
+
+
+def apply_cli_selection(
+    config: Config,
+    known_codes: Sequence[str],
+    select: tuple[str, ...] | None,
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> Config:
+    """Layer command-line selectors over the configured ones, as ruff does.
+
+    ``--select`` replaces the configured selection entirely (its ``ignore`` and
+    ``extend-select`` too); ``--ignore``/``--extend-select`` alone edit the configured
+    result, so ``--ignore FLK1`` switches off ``FLK101`` even when the file selects
+    ``FLK101`` explicitly. The result is pinned as an explicit list of codes.
+    """
+    if select is None and not extend_select and not ignore:
+        return config
+    base = enabled_codes(config, known_codes)
+    final = _layer(base, select, extend_select, ignore, known_codes)
+    pinned = tuple(code for code in known_codes if code in final)
+    return replace(config, select=pinned, extend_select=(), ignore=())
 
 
 def _best_match(code: str, selectors: Iterable[str]) -> int:
@@ -193,13 +245,28 @@ def _best_match(code: str, selectors: Iterable[str]) -> int:
 
 
 def ignored_for_path(config: Config, relpath: str) -> frozenset[str]:
-    """Codes (prefixes) that ``per-file-ignores`` switch off for a file."""
+    """Codes (prefixes) that ``per-file-ignores`` switch off for a file.
+
+    Globs match the path relative to the configuration file's directory (so they
+    mean the same whatever directory the tool runs from), the path as displayed,
+    or the bare file name.
+    """
+    if not config.per_file_ignores:
+        return frozenset()
     out: set[str] = set()
-    name = relpath.rsplit("/", 1)[-1]
+    candidates = {relpath, relpath.rsplit("/", 1)[-1], _relative_to_root(config, relpath)}
     for glob, codes in config.per_file_ignores:
-        if fnmatch.fnmatchcase(relpath, glob) or fnmatch.fnmatchcase(name, glob):
+        if any(fnmatch.fnmatchcase(candidate, glob) for candidate in candidates):
             out.update(codes)
     return frozenset(out)
+
+
+def _relative_to_root(config: Config, relpath: str) -> str:
+    try:
+        rel = os.path.relpath(os.path.abspath(relpath), os.path.abspath(config.root))
+    except ValueError:  # another drive on Windows
+        return relpath
+    return rel.replace(os.sep, "/")
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -218,8 +285,16 @@ def find_config_file(start: Path) -> Path | None:
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Silently skipping a broken file that configures us would lint with the
+        # wrong settings; a broken pyproject.toml of some other tool is not our business.
+        if f"tool.{TOOL_KEY}" in text:
+            raise ConfigError(f"invalid TOML in {path}: {exc}") from None
         return False
     tool = data.get("tool")
     return isinstance(tool, dict) and TOOL_KEY in tool

@@ -4,37 +4,39 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import io
 import os
+import sys
+import threading
 import tokenize
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from . import __version__
-from ._discovery import SourceFile, discover
+from ._discovery import SourceFile, discover, link_problem
+from ._edits import text_fix
 from ._suppressions import Suppressions, has_skip_file, parse_suppressions
 from ._traversal import run_rules
 from .analysis.index import build_index
 from .analysis.module import AnalysisSettings, ModuleAnalysis
 from .config import Config, enabled_codes, ignored_for_path
 from .model import (
-    Applicability,
-    Edit,
     FileError,
     FileResult,
     Finding,
-    Fix,
     LintResult,
     Related,
     sort_findings,
 )
 from .rules import ALL_CODES, ALL_RULES, PARSE_ERROR
-from .rules.base import NodeFix, RawFinding, RuleContext
+from .rules.base import RawFinding, RuleContext
 
 TEST_DIRS = frozenset({"tests", "test", "testing"})
 
@@ -65,6 +67,9 @@ def is_test_file(display: str) -> bool:
 
 def read_source(path: Path, display: str) -> tuple[str | None, FileError | None]:
     """Read and decode a file per PEP 263; problems become a FileError, never an exception."""
+    problem = link_problem(path)
+    if problem is not None:
+        return None, FileError(display, problem, "io")
     try:
         if path.is_dir():
             return None, FileError(display, "is a directory, not a Python file", "io")
@@ -73,23 +78,142 @@ def read_source(path: Path, display: str) -> tuple[str | None, FileError | None]
         return None, FileError(display, "permission denied", "io")
     except OSError as exc:
         return None, FileError(display, f"cannot read: {exc.strerror or exc}", "io")
+    return decode_source(data, display)
+
+
+def decode_source(data: bytes, display: str) -> tuple[str | None, FileError | None]:
+    """Decode as CPython decodes a source file: BOM, PEP 263 coding line, else UTF-8."""
     try:
-        encoding, _ = tokenize.detect_encoding(iter(data.splitlines(keepends=True)).__next__)
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if "invalid or missing encoding declaration" not in str(exc):
+            # "unknown encoding: x", "encoding problem: utf-8" (a BOM with another cookie)
+            return None, FileError(display, f"cannot decode: {exc}", "decode")
+        # Invalid UTF-8 in the first two lines: decode anyway to say where.
+        encoding = "utf-8"
+    try:
         text = data.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        return None, FileError(display, _decode_message(data, encoding, exc), "decode")
+    except LookupError as exc:  # a codec that exists for detect_encoding but not for bytes
         return None, FileError(display, f"cannot decode: {exc}", "decode")
     return text.removeprefix("\ufeff"), None
 
 
+def _decode_message(data: bytes, encoding: str, exc: UnicodeDecodeError) -> str:
+    line = data.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    message = (
+        f"cannot decode as {encoding}: invalid byte 0x{data[exc.start]:02x}"
+        f" at line {line}, column {column}"
+    )
+    if encoding.replace("_", "-").lower().startswith("utf-8"):
+        message += " (if the file is not UTF-8, declare its encoding in a PEP 263 coding line)"
+    return message
+
+
 def lint_source(source: str, display: str, options: Options) -> FileResult:
-    """Lint one file's text. Never raises for anything the file contains."""
+    """Lint one file's text. Never raises: what goes wrong becomes a FileError.
+
+    Deeply nested code (generated expressions) exhausts Python's default recursion
+    limit inside LibCST's visitors; such a file is linted again in a thread with a
+    large stack and a high recursion limit. Any other exception is an internal
+    error of this file only, so the run goes on (and ends with exit code 2).
+    """
+    try:
+        return _lint_source(source, display, options)
+    except RecursionError:
+        pass
+    except Exception as exc:
+        return _internal_error(display, exc)
+    try:
+        return run_deep(lambda: _lint_source(source, display, options))
+    except RecursionError:
+        return _too_deep(source, display, options)
+    except Exception as exc:
+        return _internal_error(display, exc)
+
+
+def _internal_error(display: str, exc: BaseException) -> FileResult:
+    message = f"internal error: {type(exc).__name__}: {exc}"
+    return FileResult(display, errors=(FileError(display, message, "internal"),))
+
+
+def _too_deep(source: str, display: str, options: Options) -> FileResult:
+    """Even the deep thread ran out: FLK000 if CPython rejects the file too, else our limit."""
+    try:
+        run_deep(lambda: _compile_check(source))
+    except SyntaxError as exc:
+        return _finding_for_syntax_error(source, display, options, exc)
+    except (RecursionError, MemoryError, ValueError):
+        pass
+    message = f"too deeply nested to analyse (more than {DEEP_RECURSION_LIMIT} levels)"
+    return FileResult(display, errors=(FileError(display, message, "internal"),))
+
+
+def _compile_check(source: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ast.parse(source)
+
+
+# A generated ``"a" + "b" + ...`` of a few hundred terms already needs more than
+# the default 1000 frames; 256 MiB of (lazily committed) stack holds the limit below.
+DEEP_RECURSION_LIMIT = 30_000
+DEEP_STACK_BYTES = 256 * 1024 * 1024
+
+T = TypeVar("T")
+
+
+def run_deep(work: Callable[[], T]) -> T:
+    """Run ``work`` in a thread with a large stack and recursion limit; re-raise its error."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # re-raised in the calling thread
+            failure.append(exc)
+
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, DEEP_RECURSION_LIMIT))
+    try:
+        thread = threading.Thread(target=target, name="flasklint-keys-deep", daemon=True)
+        _start_with_stack(thread)
+        thread.join()
+    finally:
+        sys.setrecursionlimit(old_limit)
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def _start_with_stack(thread: threading.Thread) -> None:
+    with _STACK_LOCK:
+        try:
+            previous = threading.stack_size(DEEP_STACK_BYTES)
+        except (ValueError, RuntimeError):  # the platform refuses: keep its default
+            thread.start()
+            return
+        try:
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+
+
+_STACK_LOCK = threading.Lock()
+
+
+def _lint_source(source: str, display: str, options: Options) -> FileResult:
     if has_skip_file(source):
         return FileResult(display)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         return _parse_error(source, display, options, exc)
-    except (RecursionError, MemoryError, ValueError) as exc:
+    except (MemoryError, ValueError) as exc:
+        # RecursionError is left to lint_source, which retries with a deeper stack.
         return FileResult(
             display,
             errors=(FileError(display, f"cannot parse: {type(exc).__name__}: {exc}", "parse"),),
@@ -103,15 +227,31 @@ def _parse_error(
     if PARSE_ERROR.code not in options.enabled:
         return FileResult(display)
     line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
+    nul = source.find("\0")
+    if nul >= 0:
+        # CPython's message for this varies by version (and has no position before 3.12).
+        line = source.count("\n", 0, nul) + 1
+        column = nul - (source.rfind("\n", 0, nul) + 1) + 1
+        return _parse_finding(source, display, line, column, "the file contains a null byte")
     # CPython's own parser locates errors better; prefer it when it also fails.
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(source)
+        _compile_check(source)
     except SyntaxError as syntax:
         line, column, message = syntax.lineno or line, syntax.offset or 1, syntax.msg
     except (ValueError, RecursionError, MemoryError) as err:
         message = str(err)
+    return _parse_finding(source, display, line, column, message)
+
+
+def _finding_for_syntax_error(
+    source: str, display: str, options: Options, exc: SyntaxError
+) -> FileResult:
+    if PARSE_ERROR.code not in options.enabled:
+        return FileResult(display)
+    return _parse_finding(source, display, exc.lineno or 1, exc.offset or 1, exc.msg)
+
+
+def _parse_finding(source: str, display: str, line: int, column: int, message: str) -> FileResult:
     lines = source.splitlines()
     line = max(1, min(line, len(lines) or 1))
     finding = Finding(
@@ -130,7 +270,24 @@ def _parse_error(
     return FileResult(display, findings=(finding,))
 
 
+@dataclass
+class ModuleFindings:
+    """A module's findings, each with the raw finding (nodes, fix) it was made from."""
+
+    pairs: list[tuple[RawFinding, Finding]]
+    errors: tuple[FileError, ...] = ()
+    unused: tuple[tuple[int, str], ...] = ()
+
+
 def _lint_module(module: cst.Module, source: str, display: str, options: Options) -> FileResult:
+    found = analyse_module(module, source, display, options)
+    return FileResult(display, tuple(f for _, f in found.pairs), found.errors, found.unused)
+
+
+def analyse_module(
+    module: cst.Module, source: str, display: str, options: Options
+) -> ModuleFindings:
+    """Run the rules over a parsed module (the fixer needs the nodes behind the findings)."""
     index = build_index(module)
     analysis = ModuleAnalysis(module, index, AnalysisSettings.from_config(options.config), display)
     context = RuleContext(display, module, analysis, is_test_file=is_test_file(display))
@@ -146,9 +303,9 @@ def _lint_module(module: cst.Module, source: str, display: str, options: Options
         for code, message in failures
     )
     if not context.findings:
-        return FileResult(display, errors=errors)
-    findings, unused = _finalise(module, source, display, context.findings, options)
-    return FileResult(display, findings, errors, unused)
+        return ModuleFindings([], errors)
+    pairs, unused = _finalise(module, source, display, context.findings, options)
+    return ModuleFindings(pairs, errors, unused)
 
 
 def _finalise(
@@ -157,11 +314,12 @@ def _finalise(
     display: str,
     raw: Sequence[RawFinding],
     options: Options,
-) -> tuple[tuple[Finding, ...], tuple[tuple[int, str], ...]]:
+) -> tuple[list[tuple[RawFinding, Finding]], tuple[tuple[int, str], ...]]:
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     suppressions = parse_suppressions(source)
+    lines_of_source = source.splitlines()
     occurrences: dict[tuple[str, str], int] = {}
-    findings = []
+    findings: list[tuple[RawFinding, Finding]] = []
     seen: set[tuple[str, int, int, int, int]] = set()
     for item in sorted(raw, key=lambda r: _start(positions, r.node)):
         where = _range(positions[item.node], item.span)
@@ -181,31 +339,37 @@ def _finalise(
         occurrences[occurrence_key] = occurrence + 1
         lines = _suppression_lines(positions, item, where, suppressions)
         findings.append(
-            Finding(
-                code=item.meta.code,
-                name=item.meta.name,
-                severity=item.meta.severity,
-                message=item.message,
-                fix_suggestion=item.meta.fix_suggestion,
-                path=display,
-                line=where.start.line,
-                column=where.start.column + 1,
-                end_line=where.end.line,
-                end_column=where.end.column + 1,
-                fingerprint=_digest(item.meta.code, display, statement_text, occurrence),
-                fix=_fix(module, positions, item.fix),
-                suppressed=suppressions.match(item.meta.code, lines) is not None,
-                related=tuple(
-                    Related(
-                        display, positions[node].start.line, positions[node].start.column + 1, text
-                    )
-                    for node, text in item.related
-                    if node in positions
+            (
+                item,
+                Finding(
+                    code=item.meta.code,
+                    name=item.meta.name,
+                    severity=item.meta.severity,
+                    message=item.message,
+                    fix_suggestion=item.meta.fix_suggestion,
+                    path=display,
+                    line=where.start.line,
+                    column=where.start.column + 1,
+                    end_line=where.end.line,
+                    end_column=where.end.column + 1,
+                    fingerprint=_digest(item.meta.code, display, statement_text, occurrence),
+                    fix=text_fix(module, positions, item.fix, lines_of_source),
+                    suppressed=suppressions.match(item.meta.code, lines) is not None,
+                    related=tuple(
+                        Related(
+                            display,
+                            positions[node].start.line,
+                            positions[node].start.column + 1,
+                            text,
+                        )
+                        for node, text in item.related
+                        if node in positions
+                    ),
                 ),
             )
         )
     unused = tuple(suppressions.unused()) if options.report_unused_suppressions else ()
-    return tuple(findings), unused
+    return findings, unused
 
 
 def _range(where: CodeRange, span: int | None) -> CodeRange:
@@ -242,9 +406,38 @@ def _suppression_lines(
 
 
 def _statement_text(module: cst.Module, item: RawFinding) -> str:
+    """The flagged statement's tokens, without comments or layout (for fingerprints)."""
     stmt = item.statement
     node = stmt if isinstance(stmt, cst.BaseSmallStatement) else item.node
-    return " ".join(module.code_for_node(node).split())
+    return normalised_code(module.code_for_node(node))
+
+
+_LAYOUT_TOKENS = frozenset(
+    {
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+        tokenize.ENDMARKER,
+    }
+)
+
+
+def normalised_code(code: str) -> str:
+    """``log.info(\n  key,  # why\n)`` and ``log.info(key)`` give the same text."""
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(code.strip()).readline)
+        words = [tok.string for tok in tokens if tok.type not in _LAYOUT_TOKENS]
+    except (tokenize.TokenError, SyntaxError):
+        return " ".join(code.split())
+    # A formatter's "magic trailing comma" is layout too.
+    kept = [
+        w
+        for i, w in enumerate(words)
+        if not (w == "," and i + 1 < len(words) and words[i + 1] in ")]}")
+    ]
+    return " ".join(kept)
 
 
 def _digest(code: str, path: str, text: str, occurrence: int) -> str:
@@ -252,39 +445,11 @@ def _digest(code: str, path: str, text: str, occurrence: int) -> str:
     return hashlib.sha256(blob).hexdigest()[:20]
 
 
-def _fix(
-    module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange], fix: NodeFix | None
-) -> Fix | None:
-    if fix is None:
-        return None
-    edits = []
-    for replacement in fix.replacements:
-        where = positions.get(replacement.old)
-        if where is None:
-            return None
-        edits.append(
-            Edit(
-                where.start.line,
-                where.start.column + 1,
-                where.end.line,
-                where.end.column + 1,
-                module.code_for_node(replacement.new),
-            )
-        )
-    return Fix(fix.title, Applicability(fix.applicability), tuple(edits))
-
-
 def lint_file(file: SourceFile, options: Options) -> tuple[FileResult, str | None]:
     source, error = read_source(file.path, file.display)
     if error is not None or source is None:
         return FileResult(file.display, errors=(error,) if error else ()), None
-    try:
-        result = lint_source(source, file.display, options)
-    except RecursionError:
-        return FileResult(
-            file.display,
-            errors=(FileError(file.display, "too deeply nested to analyse", "internal"),),
-        ), None
+    result = lint_source(source, file.display, options)
     return result, source if result.findings else None
 
 

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 from harness import FIXTURES, compare, expectations, lint
 
-FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*.py") if "projects" not in p.parts)
+# ``fixes/`` holds before/after pairs for --fix (tests/test_fixes.py), not expectations.
+FIXTURE_FILES = sorted(
+    p for p in FIXTURES.rglob("*.py") if not {"projects", "fixes"} & set(p.parts)
+)
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))

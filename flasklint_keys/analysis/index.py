@@ -101,6 +101,8 @@ class ModuleIndex:
     parent_scope: dict[Scope, Scope] = field(default_factory=dict)
     logger_names: set[str] = field(default_factory=set)
     logger_attrs: set[str] = field(default_factory=set)
+    # Module-level logger bindings -> the factory that made them ("logging.getLogger"...).
+    module_loggers: dict[str, str] = field(default_factory=dict)
     g_assignments: dict[str, list[Assignment]] = field(default_factory=dict)
     session_assignments: dict[str, list[Assignment]] = field(default_factory=dict)
     # ``app.register_error_handler(X, fn)`` / ``app.add_url_rule(..., view_func=fn)`` calls.
@@ -176,6 +178,8 @@ def _scan_target(
     if is_logger_factory(index, value):
         if isinstance(target, cst.Name):
             index.logger_names.add(target.value)
+            if isinstance(scope, cst.Module):
+                index.module_loggers[target.value] = logger_factory(index, value)
         elif isinstance(target, cst.Attribute):
             index.logger_attrs.add(target.attr.value)
         return
@@ -199,6 +203,17 @@ def is_logger_factory(index: ModuleIndex, value: cst.BaseExpression) -> bool:
         if isinstance(value, cst.Call) and target.attr.value in LOGGER_METHODS_RETURNING_LOGGERS:
             return looks_like_logger(index, target.value)
     return False
+
+
+def logger_factory(index: ModuleIndex, value: cst.BaseExpression) -> str:
+    """What made a logger: ``logging.getLogger``, ``structlog.get_logger``, ``flask.logger``..."""
+    target = value.func if isinstance(value, cst.Call) else value
+    qualified = index.imports.resolve(target)
+    if qualified is not None:
+        return qualified
+    if isinstance(target, cst.Attribute) and target.attr.value == "logger":
+        return "flask.logger"  # ``app.logger``: a standard-library Logger
+    return "unknown"
 
 
 def looks_like_logger(index: ModuleIndex, expr: cst.BaseExpression) -> bool:

@@ -42,6 +42,9 @@ _CHECK_NAME = re.compile(
     r"^_*(verify|check|validate|is_valid)_(\w+_)?(password|passwd|key|api_key|apikey|token|credentials?|signature|secret)$"
 )
 LOGIN_ANSWERS = frozenset({"redirect", "render_template", "flash"})
+CHECK_FAILED = "a failed credential check"
+HANDLER_ANSWER = "an auth failure handler's answer"
+FORM_REASONS = {CHECK_FAILED: "invalid_credentials", HANDLER_ANSWER: "unauthorized"}
 
 
 class LogSite(NamedTuple):
@@ -67,6 +70,8 @@ class Rejection:
     category: Category
     logs: Logged
     depth: int = 0
+    reason: str = "rejected"  # a slug of the condition, for the log line a fix inserts
+    origin: str | None = None  # where the credential in the condition came from
 
 
 @dataclass
@@ -85,6 +90,9 @@ class _Walker:
     logged_statuses: frozenset[int]
     found: list[Rejection] = field(default_factory=list)
     _reported_checks: set[cst.CSTNode] = field(default_factory=set)
+    # The branch path and depth of the statement being looked at.
+    _path: list[_Branch] = field(default_factory=list)
+    _depth: int = 0
 
     # -- statements ----------------------------------------------------------------------
 
@@ -183,6 +191,7 @@ class _Walker:
 
     def _small(self, small: cst.BaseSmallStatement, state: Logged, path: list[_Branch]) -> None:
         self._depth = len(path)
+        self._path = path
         status, node, form = self._status_rejection(small)
         if status is not None and node is not None:
             if status in self.logged_statuses and form in ("abort", "raise"):
@@ -190,9 +199,7 @@ class _Walker:
             self._add(node, small, f"{form} with {status}", self._category(status, path), state)
             return
         if self.auth_handler and isinstance(small, cst.Return):
-            self._add(
-                small, small, "an auth failure handler's answer", Category.AUTHENTICATION, state
-            )
+            self._add(small, small, HANDLER_ANSWER, Category.AUTHENTICATION, state)
             return
         failed = self._failed_check(path)
         if (
@@ -201,14 +208,28 @@ class _Walker:
             and self._answers_login(small)
         ):
             self._reported_checks.add(failed)
-            self._add(small, small, "a failed credential check", Category.AUTHENTICATION, state)
+            self._add(small, small, CHECK_FAILED, Category.AUTHENTICATION, state)
 
     def _add(
         self, node: cst.CSTNode, stmt: cst.CSTNode, form: str, category: Category, state: Logged
     ) -> None:
-        self.found.append(Rejection(node, stmt, form, category, state, self._depth))
+        reason, origin = self._describe(form)
+        self.found.append(Rejection(node, stmt, form, category, state, self._depth, reason, origin))
 
-    _depth = 0
+    def _describe(self, form: str) -> tuple[str, str | None]:
+        """A reason slug (``key_not_in_valid_keys``) and the key origin (``header``) for log lines."""
+        if form in FORM_REASONS:
+            return FORM_REASONS[form], None
+        if not self._path:
+            return _slug(form), None
+        branch = self._path[-1]
+        text = _slug(self.analysis.module.code_for_node(branch.test))
+        reason = text if branch.positive else f"not_{text}".replace("not_not_", "")
+        origin = None
+        for leaf in _leaves(branch.test):
+            for label in self.analysis.taint(leaf, self.func, branch.at).of(Kind.CRED):
+                origin = origin or _origin_word(label.what)
+        return reason[:48].strip("_") or "rejected", origin
 
     def _status_rejection(
         self, small: cst.BaseSmallStatement
@@ -270,6 +291,24 @@ class _Walker:
             return False
         name = dotted_name(value.func)
         return name is not None and name.rsplit(".", 1)[-1] in LOGIN_ANSWERS
+
+
+_ORIGINS = (
+    ("header", "header"),
+    ("query", "query"),
+    ("cookie", "cookie"),
+    ("authorization", "authorization"),
+    ("request field", "body"),
+    ("callback", "auth callback"),
+)
+
+
+def _origin_word(what: str) -> str | None:
+    return next((word for key, word in _ORIGINS if key in what), None)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def is_credential_check(call: cst.Call) -> bool:

@@ -6,6 +6,7 @@ import io
 import unicodedata
 from collections import Counter
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
@@ -52,7 +53,11 @@ def _source_block(finding: Finding, source: str | None) -> list[Text]:
     line = Text(f"{number} | ", style="blue")
     line.append(escape_control(raw))
     underline = Text(f"{gutter} | ", style="blue")
-    underline.append(" " * len(prefix) + "^" * len(marked), style=SEVERITY_STYLE[finding.severity])
+    # Terminal cells, not characters: wide (CJK) characters take two columns.
+    underline.append(
+        " " * cell_len(prefix) + "^" * max(1, cell_len(marked)),
+        style=SEVERITY_STYLE[finding.severity],
+    )
     return [Text(f"{gutter} |", style="blue"), line, underline]
 
 
@@ -69,7 +74,10 @@ def _finding_lines(finding: Finding, source: str | None, options: ReportOptions)
         out.extend(_source_block(finding, source))
     for related in finding.related:
         note = Text("  = note: ", style="cyan")
-        note.append(f"{related.message} ({related.path}:{related.line}:{related.column})")
+        note.append(
+            f"{escape_control(related.message)}"
+            f" ({escape_control(related.path)}:{related.line}:{related.column})"
+        )
         out.append(note)
     help_line = Text("  = help: ", style="green")
     help_line.append(escape_control(finding.fix_suggestion))
@@ -82,13 +90,18 @@ def _finding_lines(finding: Finding, source: str | None, options: ReportOptions)
     return out
 
 
-def _summary(result: LintResult) -> list[Text]:
-    active = result.active_findings
-    out: list[Text] = []
+def _errors(result: LintResult) -> list[Text]:
+    out = []
     for error in result.errors:
         line = Text("error: ", style="bold red")
         line.append(f"{escape_control(error.path)}: {escape_control(error.message)}")
         out.append(line)
+    return out
+
+
+def _summary(result: LintResult) -> list[Text]:
+    active = result.active_findings
+    out: list[Text] = []
     if not active:
         files = "file" if result.files_checked == 1 else "files"
         out.append(
@@ -121,9 +134,9 @@ def _table(findings: tuple[Finding, ...]) -> list[Text]:
     for (code, name, severity), count in sorted(counts.items()):
         row = Text(f"{count:>6}  ")
         row.append(f"{code}", style=SEVERITY_STYLE[severity])
-        row.append(f"  {name:<32} {severity.value:<8}")
+        row.append(f"  {name:<32} {severity.value}")
         if fixable[code]:
-            row.append(f" {fixable[code]} fixable")
+            row.append(f"{' ' * (8 - len(severity.value))} {fixable[code]} fixable")
         rows.append(row)
     return rows
 
@@ -141,8 +154,10 @@ def render_text(result: LintResult, options: ReportOptions) -> str:
         emoji=False,
         soft_wrap=True,
     )
+    # Files that could not be linted are shown in every mode: with --quiet or
+    # --statistics an exit code 2 would otherwise come with no explanation.
     if options.statistics:
-        for row in _table(result.active_findings):
+        for row in [*_errors(result), *_table(result.active_findings)]:
             console.print(row)
         return buffer.getvalue()
     for finding in result.findings:
@@ -150,6 +165,8 @@ def render_text(result: LintResult, options: ReportOptions) -> str:
             continue
         for line in _finding_lines(finding, result.sources.get(finding.path), options):
             console.print(line)
+    for line in _errors(result):
+        console.print(line)
     if not options.quiet:
         for line in _summary(result):
             console.print(line)

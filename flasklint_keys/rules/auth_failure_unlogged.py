@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.rejections import Category
+from ..analysis.rejections import Category, Rejection
 from ..model import Severity
-from .base import Rule
+from ._fixes import auth_warning_statement, insert_log_fix, logger_in_scope
+from .base import NodeFix, Rule
 
 
 def analysed(rule: Rule, node: cst.FunctionDef) -> bool:
@@ -114,4 +115,14 @@ def view():
                     f"authentication failure ({rejection.form}) is not logged on its path: "
                     "no alert can fire on it",
                     statement=rejection.statement,
+                    fix=self._fix(rejection),
                 )
+
+    def _fix(self, rejection: Rejection) -> NodeFix | None:
+        ref = logger_in_scope(self.context)
+        if ref is None:
+            return None
+        statement = auth_warning_statement(ref, rejection.reason, rejection.origin)
+        return insert_log_fix(
+            "Log a structured warning before rejecting", rejection.statement, statement
+        )

@@ -7,7 +7,8 @@ import libcst as cst
 from ..analysis.effects import logs_in, raises
 from ..analysis.index import body_of
 from ..model import Severity
-from .base import Rule
+from ._fixes import exception_log_statement, first_statement, insert_log_fix, logger_in_scope
+from .base import NodeFix, Rule
 
 BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
 
@@ -138,6 +139,7 @@ def f():
         analysis = self.context.analysis
         if raises(body, analysis) or any(logs_in(stmt, analysis) for stmt in body):
             return
+        fix = self._fix(node)
         names = broad_names(node)
         if names:
             caught = names[0]
@@ -146,6 +148,7 @@ def f():
                 caught,
                 f"{what} swallows the error: it neither logs, reports nor raises",
                 statement=node,
+                fix=fix,
             )
         else:
             self.report(
@@ -153,7 +156,18 @@ def f():
                 "bare except swallows the error: it neither logs, reports nor raises",
                 statement=node,
                 span=len("except"),
+                fix=fix,
             )
+
+    def _fix(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> NodeFix | None:
+        ref = logger_in_scope(self.context)
+        anchor = first_statement(node.body)
+        if ref is None or anchor is None:
+            return None
+        func = self.context.function
+        where = f"in {func.name.value}" if func is not None else "at module level"
+        statement = exception_log_statement(ref, f"unexpected error {where}")
+        return insert_log_fix("Log the exception with logger.exception()", anchor, statement)
 
 
 def _only_imports(node: cst.Try) -> bool:

@@ -7,6 +7,7 @@ import libcst as cst
 from ..analysis.imports import dotted_name
 from ..analysis.index import subscript_key
 from ..model import Severity
+from ._fixes import debug_from_env_fix
 from .base import Rule
 
 CONFIG_UPDATERS = frozenset({"update", "from_mapping"})
@@ -88,7 +89,11 @@ app.run(host="0.0.0.0", debug=True)  # FLK401:25
             return
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == wanted and _is_true(arg.value):
-                self.report(arg, f"{wanted}=True enables the Werkzeug debugger")
+                self.report(
+                    arg,
+                    f"{wanted}=True enables the Werkzeug debugger",
+                    fix=debug_from_env_fix(self.context, arg.value),
+                )
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not _is_true(node.value) or not self.context.index.uses_flask:
@@ -100,13 +105,21 @@ app.run(host="0.0.0.0", debug=True)  # FLK401:25
                 and expr.attr.value == "debug"
                 and _is_app(expr.value)
             ):
-                self.report(node, "app.debug = True enables the Werkzeug debugger")
+                self.report(
+                    node,
+                    "app.debug = True enables the Werkzeug debugger",
+                    fix=debug_from_env_fix(self.context, node.value),
+                )
             elif (
                 isinstance(expr, cst.Subscript)
                 and subscript_key(expr) == "DEBUG"
                 and _is_config(expr.value)
             ):
-                self.report(node, 'config["DEBUG"] = True enables the Werkzeug debugger')
+                self.report(
+                    node,
+                    'config["DEBUG"] = True enables the Werkzeug debugger',
+                    fix=debug_from_env_fix(self.context, node.value),
+                )
 
 
 def _is_config(expr: cst.BaseExpression) -> bool:

@@ -8,7 +8,8 @@ from ..analysis import flask_model as fm
 from ..analysis.effects import logs_in, raises, statements_in
 from ..analysis.index import body_of
 from ..model import Severity
-from .base import Rule
+from ._fixes import exception_log_statement, first_statement, insert_log_fix, logger_in_scope
+from .base import NodeFix, Rule
 
 REJECTIONS = frozenset({401, 403})
 
@@ -116,8 +117,17 @@ app.register_error_handler(PaymentError, payment_failed)
                 node.name,
                 f"error handler for {what} answers without logging or reporting the exception",
                 statement=node,
+                fix=self._fix(node),
             )
             return
+
+    def _fix(self, node: cst.FunctionDef) -> NodeFix | None:
+        ref = logger_in_scope(self.context)
+        anchor = first_statement(node.body)
+        if ref is None or anchor is None:
+            return None
+        statement = exception_log_statement(ref, f"unhandled error in {node.name.value}")
+        return insert_log_fix("Log the exception before answering", anchor, statement)
 
     def _records(self, node: cst.FunctionDef) -> bool:
         body = body_of(node.body)

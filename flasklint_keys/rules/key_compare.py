@@ -11,6 +11,7 @@ from ..analysis.imports import dotted_name
 from ..analysis.taint import Kind, Origin, Taint
 from ..model import Severity
 from ._common import snippet
+from ._fixes import compare_digest_fix
 from .base import Rule, RuleContext
 
 _DIGEST_NAME = re.compile(r"(^|_)(signature|sig|mac|hmac|digest)s?$", re.IGNORECASE)
@@ -186,7 +187,9 @@ def check(stored_token):
                     op = "==" if isinstance(target.operator, cst.Equal) else "!="
                     self.report(
                         node,
-                        f"`{snippet(self.context, culprit)}` is compared with {op}: the comparison time leaks how much of it matched",
+                        f"`{snippet(self.context, culprit)}` is compared with {op}: "
+                        "the comparison time leaks how much of it matched",
+                        fix=compare_digest_fix(self.context, node),
                     )
                     return
             left = right

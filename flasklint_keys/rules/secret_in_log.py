@@ -7,6 +7,7 @@ import libcst as cst
 from ..analysis.taint import Kind
 from ..model import Severity
 from ._common import describe, first, snippet
+from ._fixes import fingerprint_fix
 from .base import Rule
 
 
@@ -104,4 +105,5 @@ def connect(api_key):
                 f"credential `{snippet(self.context, culprit.node)}` ({describe(label)}) "
                 f"reaches {sink.description}",
                 related=((label.node, f"credential: {describe(label)}"),) if label.node else (),
+                fix=fingerprint_fix(self.context, culprit.node),
             )

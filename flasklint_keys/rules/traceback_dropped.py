@@ -8,8 +8,9 @@ import libcst as cst
 
 from ..analysis.effects import calls_in, is_error_level, is_log_call, raises, records_traceback
 from ..analysis.index import Statement, blocks, body_of
-from ..model import Severity
-from .base import Rule
+from ..model import Applicability, Severity
+from ._fixes import logger_kind
+from .base import NodeFix, Replacement, Rule
 
 
 class TracebackDropped(Rule):
@@ -118,7 +119,65 @@ def f():
                     call.func,
                     "error logged in an except block without its traceback",
                     statement=stmt,
+                    fix=self._fix(call),
                 )
+
+    def _fix(self, call: cst.Call) -> NodeFix | None:
+        """``log.error(...)`` -> ``log.exception(...)``; other levels get ``exc_info=True``."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        applicability = Applicability.SAFE if self._stdlib(func.value) else Applicability.UNSAFE
+        if (
+            self.context.index.imports.resolve(func.value) == "loguru.logger"
+            and func.attr.value != "error"
+        ):
+            # loguru has no exc_info: ``logger.opt(exception=True).critical(...)``.
+            opt = cst.parse_expression("_.opt(exception=True)").with_changes(lpar=(), rpar=())
+            assert isinstance(opt, cst.Call) and isinstance(opt.func, cst.Attribute)
+            receiver = opt.with_changes(func=opt.func.with_changes(value=func.value))
+            new_func = func.with_changes(value=receiver)
+            return NodeFix(
+                "Use logger.opt(exception=True) to keep the traceback",
+                applicability,
+                (Replacement(func, new_func),),
+            )
+        if func.attr.value == "error":
+            renamed = func.with_changes(attr=cst.Name("exception"))
+            return NodeFix(
+                "Use .exception() to keep the traceback",
+                applicability,
+                (Replacement(func, renamed),),
+            )
+        exc_info = cst.Arg(
+            keyword=cst.Name("exc_info"),
+            value=cst.Name("True"),
+            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+        )
+        args = list(call.args)
+        if args:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        extended = call.with_changes(args=[*args, exc_info])
+        return NodeFix(
+            "Pass exc_info=True to keep the traceback",
+            applicability,
+            (Replacement(call, extended),),
+        )
+
+    def _stdlib(self, receiver: cst.BaseExpression) -> bool:
+        """Standard-library loggers (``.exception()`` is exactly ``.error(exc_info=True)``)."""
+        index = self.context.index
+        qualified = index.imports.resolve(receiver)
+        if qualified is not None:
+            return logger_kind(qualified) == "stdlib"
+        if isinstance(receiver, cst.Name):
+            return logger_kind(index.module_loggers.get(receiver.value, "unknown")) == "stdlib"
+        return (
+            isinstance(receiver, cst.Attribute)
+            and receiver.attr.value == "logger"
+            and isinstance(receiver.value, cst.Name)
+            and receiver.value.value == "app"
+        )
 
 
 def _own_calls(stmts: Sequence[Statement]) -> Iterator[tuple[cst.CSTNode, cst.Call]]:

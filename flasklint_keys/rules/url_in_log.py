@@ -5,9 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.taint import Kind
-from ..model import Severity
+from ..model import Applicability, Severity
 from ._common import snippet
-from .base import Rule
+from .base import NodeFix, Replacement, Rule
 
 
 class UrlInLog(Rule):
@@ -80,4 +80,20 @@ def view():
                 culprit.node,
                 f"`{snippet(self.context, culprit.node)}` ({detail}) reaches {sink.description}; "
                 "query strings carry keys such as ?key=",
+                fix=_path_fix(culprit.node),
             )
+
+
+SAFE_ATTRIBUTES = {"url": "base_url", "full_path": "path"}
+
+
+def _path_fix(node: cst.BaseExpression) -> NodeFix | None:
+    """``request.url`` -> ``request.base_url``; ``request.full_path`` -> ``request.path``."""
+    if not isinstance(node, cst.Attribute) or node.attr.value not in SAFE_ATTRIBUTES:
+        return None
+    replacement = SAFE_ATTRIBUTES[node.attr.value]
+    return NodeFix(
+        f"Log request.{replacement} instead of request.{node.attr.value}",
+        Applicability.UNSAFE,
+        (Replacement(node, node.with_changes(attr=cst.Name(replacement))),),
+    )

@@ -1,0 +1,77 @@
+"""PATH ``-``: lint standard input as if it were a file (editors pipe unsaved buffers in).
+
+``--stdin-filename NAME`` names the buffer: findings carry NAME, per-file
+ignores and test-file exemptions apply to it, and configuration is found from
+NAME's directory. NAME need not exist. Excludes apply only with
+``--force-exclude``, as for any explicitly named file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tokenize
+from pathlib import Path
+
+from ._discovery import display_path
+from .config import DEFAULT_EXCLUDES, Config, PathRules
+from .engine import Options, lint_source
+from .model import FileError, FileResult, LintResult, sort_findings
+from .rules import ALL_RULES
+
+STDIN = "-"
+
+
+def decode_stdin(data: bytes, display: str) -> tuple[str | None, FileError | None]:
+    """Decode as Python decodes a source file (PEP 263 cookie or BOM, else UTF-8)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+        return None, FileError(display, f"cannot decode: {exc}", "decode")
+    return text.removeprefix("\ufeff"), None
+
+
+def stdin_display(name: str | None, cwd: Path) -> str:
+    """How findings name the buffer: NAME relative to the working directory, or ``-``."""
+    if not name:
+        return STDIN
+    return display_path((cwd / name).absolute(), cwd)
+
+
+def stdin_excluded(name: str, config: Config, cwd: Path) -> bool:
+    rules = PathRules.build((*DEFAULT_EXCLUDES, *config.exclude))
+    path = (cwd / name).absolute()
+    candidates = {display_path(path, cwd)}
+    with contextlib.suppress(ValueError, OSError):
+        candidates.add(path.resolve().relative_to(Path(config.root).resolve()).as_posix())
+    return any(rules.excludes(candidate) for candidate in candidates)
+
+
+def lint_stdin(data: bytes, display: str, options: Options) -> LintResult:
+    text, error = decode_stdin(data, display)
+    if text is None:
+        file_result = FileResult(display, errors=(error,) if error else ())
+    else:
+        try:
+            file_result = lint_source(text, display, options)
+        except RecursionError:
+            error = FileError(display, "too deeply nested to analyse", "internal")
+            file_result = FileResult(display, errors=(error,))
+    return LintResult(
+        findings=sort_findings(file_result.findings),
+        errors=file_result.errors,
+        files_checked=1,
+        rules=tuple(rule.meta for rule in ALL_RULES if rule.code in options.enabled),
+        sources={display: text} if text is not None and file_result.findings else {},
+    )
+
+
+def empty_result(options: Options) -> LintResult:
+    """The result for an excluded buffer: nothing checked, nothing found."""
+    return LintResult(
+        findings=(),
+        errors=(),
+        files_checked=0,
+        rules=tuple(rule.meta for rule in ALL_RULES if rule.code in options.enabled),
+    )

@@ -1,0 +1,387 @@
+"""``--fix``, ``--unsafe-fixes`` and ``--diff``: apply the rules' fixes through LibCST.
+
+Fixes are node replacements and statement insertions, so comments and
+formatting survive. Fixes that overlap are applied over repeated passes (each
+pass re-lints the result), imports are added once after the module docstring
+and ``__future__`` imports, and every result is re-parsed: a fix that would
+break the file is dropped and reported. Files are written atomically and only
+when they changed.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import difflib
+import os
+import stat
+import tempfile
+import tokenize
+import warnings
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+
+from ._discovery import SourceFile
+from ._suppressions import has_skip_file
+from .engine import PARALLEL_THRESHOLD, ModuleFindings, Options, analyse_module, collect
+from .model import Applicability, Finding, LintResult, sort_findings
+from .rules.base import NodeFix, RawFinding
+
+MAX_PASSES = 10
+Candidate = tuple[RawFinding, Finding]
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    path: str
+    original: str
+    fixed: str
+    applied: int = 0
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+    def diff(self) -> str:
+        return "".join(
+            difflib.unified_diff(
+                self.original.splitlines(keepends=True),
+                self.fixed.splitlines(keepends=True),
+                fromfile=f"a/{self.path}",
+                tofile=f"b/{self.path}",
+            )
+        )
+
+
+def allowed(finding: Finding, unsafe: bool) -> bool:
+    fix = finding.fix
+    if fix is None or finding.suppressed:
+        return False
+    return fix.applicability is Applicability.SAFE or unsafe
+
+
+def fix_source(source: str, display: str, options: Options, unsafe: bool) -> FixOutcome:
+    """Apply every allowed fix to ``source`` until nothing changes (or MAX_PASSES)."""
+    text = source
+    applied = 0
+    dropped: list[str] = []
+    if has_skip_file(source):
+        return FixOutcome(display, source, text)
+    for _ in range(MAX_PASSES):
+        try:
+            module = cst.parse_module(text)
+        except (cst.ParserSyntaxError, RecursionError, ValueError):
+            break
+        found: ModuleFindings = analyse_module(module, text, display, options)
+        chosen = _non_overlapping([pair for pair in found.pairs if allowed(pair[1], unsafe)])
+        if not chosen:
+            break
+        new_text, kept, lost = _apply_checked(module, chosen)
+        dropped.extend(
+            f"{display}:{f.line}:{f.column}: {f.code} fix dropped: it would break the file"
+            for f in lost
+        )
+        if new_text == text or not kept:
+            break
+        text = new_text
+        applied += len(kept)
+    return FixOutcome(display, source, text, applied, tuple(dropped))
+
+
+def _non_overlapping(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Fixes of one pass must not touch the same text; the rest wait for the next pass."""
+    chosen: list[Candidate] = []
+    taken: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for raw, finding in sorted(candidates, key=lambda pair: pair[1].sort_key):
+        assert finding.fix is not None
+        spans = [
+            ((e.line, e.column), (e.end_line, e.end_column))
+            for e in finding.fix.edits
+            if (e.line, e.column) != (e.end_line, e.end_column)
+        ]
+        if any(_overlaps(span, other) for span in spans for other in taken):
+            continue
+        if any(_same_node(raw, other) for other, _ in chosen):
+            continue
+        chosen.append((raw, finding))
+        taken.extend(spans)
+    return chosen
+
+
+def _overlaps(
+    a: tuple[tuple[int, int], tuple[int, int]], b: tuple[tuple[int, int], tuple[int, int]]
+) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _same_node(a: RawFinding, b: RawFinding) -> bool:
+    """Two fixes replacing the same node (two rules on one expression): keep one per pass."""
+    assert a.fix is not None and b.fix is not None
+    olds = {r.old for r in a.fix.replacements}
+    return any(r.old in olds for r in b.fix.replacements)
+
+
+def _apply_checked(
+    module: cst.Module, chosen: Sequence[Candidate]
+) -> tuple[str, list[Finding], list[Finding]]:
+    """Apply the fixes; if the result does not parse, keep only those that are fine alone."""
+    fixes = [raw.fix for raw, _ in chosen if raw.fix is not None]
+    code = _apply(module, fixes)
+    if code is not None:
+        return code, [f for _, f in chosen], []
+    kept: list[Candidate] = []
+    lost: list[Finding] = []
+    for raw, finding in chosen:
+        assert raw.fix is not None
+        if _apply(module, [raw.fix]) is not None:
+            kept.append((raw, finding))
+        else:
+            lost.append(finding)
+    code = _apply(module, [raw.fix for raw, _ in kept if raw.fix is not None]) if kept else None
+    if code is None:
+        return module.code, [], [f for _, f in chosen]
+    return code, [f for _, f in kept], lost
+
+
+def _apply(module: cst.Module, fixes: Sequence[NodeFix]) -> str | None:
+    """The fixed code, or None if it would not parse."""
+    replacements: dict[cst.CSTNode, cst.CSTNode] = {}
+    inserts: dict[cst.CSTNode, list[cst.BaseStatement]] = {}
+    imports: set[str] = set()
+    for fix in fixes:
+        for replacement in fix.replacements:
+            replacements[replacement.old] = replacement.new
+        for anchor, statements in fix.insert_before:
+            inserts.setdefault(anchor, []).extend(statements)
+        imports.update(fix.imports)
+    try:
+        updated = module.visit(_Applier(replacements, inserts))
+        if imports:
+            context = CodemodContext()
+            for name in sorted(imports):
+                AddImportsVisitor.add_needed_import(context, name)
+            updated = AddImportsVisitor(context).transform_module(updated)
+        code = updated.code
+    except (cst.CSTValidationError, cst.ParserSyntaxError, TypeError, ValueError):
+        return None
+    return code if parses(code) else None
+
+
+def parses(code: str) -> bool:
+    try:
+        cst.parse_module(code)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(code)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError):
+        return False
+    return True
+
+
+class _Applier(cst.CSTTransformer):
+    """Swap nodes by identity and insert statements before their anchors."""
+
+    def __init__(
+        self,
+        replacements: dict[cst.CSTNode, cst.CSTNode],
+        inserts: dict[cst.CSTNode, list[cst.BaseStatement]],
+    ) -> None:
+        super().__init__()
+        self.replacements = replacements
+        self.inserts = inserts
+
+    # Replacements change a node's type (``a == b`` -> a call), which the generic
+    # signature of CSTTransformer.on_leave cannot express.
+    def on_leave(  # type: ignore[override]
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        if original_node in self.replacements:
+            return self.replacements[original_node]
+        if isinstance(original_node, cst.SimpleStatementLine | cst.SimpleStatementSuite):
+            assert isinstance(updated_node, cst.SimpleStatementLine | cst.SimpleStatementSuite)
+            return self._splice(original_node, updated_node)
+        if original_node in self.inserts and isinstance(updated_node, cst.BaseStatement):
+            return _before(self.inserts[original_node], updated_node)
+        return updated_node
+
+    def _splice(
+        self,
+        original: cst.SimpleStatementLine | cst.SimpleStatementSuite,
+        updated: cst.SimpleStatementLine | cst.SimpleStatementSuite,
+    ) -> cst.CSTNode | cst.FlattenSentinel[cst.CSTNode]:
+        lines: list[cst.BaseStatement] = list(self.inserts.get(original, ()))
+        smalls: list[cst.BaseSmallStatement] = []
+        for position, (old, new) in enumerate(zip(original.body, updated.body, strict=True)):
+            added = self.inserts.get(old, [])
+            if added and position == 0 and isinstance(original, cst.SimpleStatementLine):
+                lines.extend(added)  # a line of its own, before this one
+            else:
+                smalls.extend(_small_statements(added))  # joins the line: ``log(...); abort(401)``
+            smalls.append(new)
+        result = updated.with_changes(body=smalls)
+        if not lines:
+            return result
+        assert isinstance(result, cst.BaseStatement)
+        return _before(lines, result)
+
+
+def _before(
+    added: Sequence[cst.BaseStatement], stmt: cst.BaseStatement
+) -> cst.FlattenSentinel[cst.CSTNode]:
+    """Insert statements before ``stmt``, moving its leading comments above them."""
+    leading = getattr(stmt, "leading_lines", ())
+    first, *rest = added
+    if leading and hasattr(first, "leading_lines"):
+        first = first.with_changes(leading_lines=leading)
+        stmt = stmt.with_changes(leading_lines=())
+    return cst.FlattenSentinel([first, *rest, stmt])
+
+
+def _small_statements(statements: Sequence[cst.BaseStatement]) -> list[cst.BaseSmallStatement]:
+    out: list[cst.BaseSmallStatement] = []
+    for stmt in statements:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            out.extend(
+                small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for small in stmt.body
+            )
+    return out
+
+
+# -- files --------------------------------------------------------------------------------
+
+
+def read_for_fix(path: Path) -> tuple[str, str, bool] | None:
+    """(text, encoding, had a BOM), or None when the file cannot be read and decoded."""
+    try:
+        data = path.read_bytes()
+        encoding, _ = tokenize.detect_encoding(iter(data.splitlines(keepends=True)).__next__)
+        text = data.decode(encoding)
+    except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
+        return None
+    bom = text.startswith("\ufeff")
+    return text.removeprefix("\ufeff"), "utf-8" if encoding == "utf-8-sig" else encoding, bom
+
+
+def write_atomically(path: Path, text: str, encoding: str, bom: bool) -> None:
+    """Write next to the file, then rename over it: a crash never leaves half a file."""
+    data = (("\ufeff" if bom else "") + text).encode(encoding)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".flasklint-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def fix_file(file: SourceFile, options: Options, unsafe: bool, write: bool) -> FixOutcome | None:
+    read = read_for_fix(file.path)
+    if read is None:
+        return None
+    text, encoding, bom = read
+    outcome = fix_source(text, file.display, options, unsafe)
+    if write and outcome.changed:
+        write_atomically(file.path, outcome.fixed, encoding, bom)
+    return outcome
+
+
+_WORKER: tuple[Options, bool, bool] | None = None
+
+
+def _init(options: Options, unsafe: bool, write: bool) -> None:
+    global _WORKER
+    _WORKER = (options, unsafe, write)
+
+
+def _fix_in_worker(file: SourceFile) -> FixOutcome | None:
+    assert _WORKER is not None
+    return fix_file(file, *_WORKER)
+
+
+def fix_files(
+    files: Sequence[SourceFile],
+    options: Options,
+    unsafe: bool,
+    write: bool,
+    jobs: int | None = None,
+) -> Iterator[FixOutcome]:
+    """Fix files (in parallel when it pays); outcomes arrive in input order."""
+    workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
+        for file in files:
+            outcome = fix_file(file, options, unsafe, write)
+            if outcome is not None:
+                yield outcome
+        return
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init, initargs=(options, unsafe, write)
+    ) as pool:
+        for outcome in pool.map(
+            _fix_in_worker, files, chunksize=max(1, len(files) // (workers * 8))
+        ):
+            if outcome is not None:
+                yield outcome
+
+
+# -- a whole run --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FixRun:
+    """What ``--fix``/``--diff`` did: the outcomes, and the report after fixing."""
+
+    result: LintResult
+    outcomes: tuple[FixOutcome, ...]
+
+    @property
+    def applied(self) -> int:
+        return sum(o.applied for o in self.outcomes)
+
+    @property
+    def dropped(self) -> tuple[str, ...]:
+        return tuple(message for o in self.outcomes for message in o.dropped)
+
+    def diff(self) -> str:
+        return "".join(o.diff() for o in self.outcomes if o.changed)
+
+
+def fix_result(
+    result: LintResult,
+    options: Options,
+    *,
+    unsafe: bool,
+    write: bool,
+    cwd: Path,
+    jobs: int | None = None,
+) -> FixRun:
+    """Fix the files of ``result`` that have allowed fixes; when writing, re-lint them."""
+    paths = sorted({f.path for f in result.findings if allowed(f, unsafe)})
+    files = [SourceFile((cwd / path).absolute(), path) for path in paths]
+    outcomes = tuple(fix_files(files, options, unsafe, write, jobs))
+    if not write:
+        return FixRun(result, outcomes)
+    changed = {o.path for o in outcomes if o.changed}
+    if not changed:
+        return FixRun(result, outcomes)
+    relinted = collect([f for f in files if f.display in changed], (), options, jobs)
+    findings = [f for f in result.findings if f.path not in changed] + list(relinted.findings)
+    errors = [e for e in result.errors if e.path not in changed] + list(relinted.errors)
+    sources = {k: v for k, v in result.sources.items() if k not in changed} | dict(relinted.sources)
+    fixed = replace(
+        result,
+        findings=sort_findings(findings),
+        errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
+        sources=sources,
+    )
+    return FixRun(fixed, outcomes)

@@ -1,0 +1,187 @@
+"""Building blocks for fixes: fingerprints, constant-time comparisons, log statements.
+
+Rules describe *what* to change as node replacements and insertions; the
+fixer applies them through LibCST, so comments and formatting survive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.helpers import parse_template_expression, parse_template_statement
+
+from ..analysis.index import ModuleIndex, body_of
+from ..model import Applicability
+from .base import NodeFix, Replacement, RuleContext
+
+STDLIB_FACTORIES = frozenset(
+    {
+        "logging",
+        "logging.getLogger",
+        "logging.root",
+        "logging.LoggerAdapter",
+        "flask.logger",
+        "flask.current_app.logger",
+    }
+)
+LOGGER_PREFERENCE = ("logger", "log", "LOGGER", "LOG", "_logger", "_log")
+
+
+@dataclass(frozen=True)
+class LoggerRef:
+    """A logger usable at a point of the code: ``log``, ``current_app.logger``, ``self.logger``."""
+
+    code: str
+    kind: str  # "stdlib", "structlog", "loguru" or "unknown"
+
+
+def free_module_name(index: ModuleIndex, module: str) -> bool:
+    """Can ``module`` be referred to by its name (imported as itself, or not bound at all)?"""
+    bound = index.imports.bindings.get(module)
+    if bound is not None:
+        return bound == module
+    return (
+        module not in index.functions
+        and module not in index.classes
+        and module not in index.module_loggers
+    )
+
+
+def logger_kind(factory: str) -> str:
+    if factory in STDLIB_FACTORIES or factory.startswith("logging."):
+        return "stdlib"
+    if factory.startswith("structlog"):
+        return "structlog"
+    if factory.startswith("loguru"):
+        return "loguru"
+    return "unknown"
+
+
+def logger_in_scope(ctx: RuleContext) -> LoggerRef | None:
+    """A logger the module already has; ``None`` when there is none (then there is no fix)."""
+    index = ctx.index
+    if index.module_loggers:
+        name = sorted(
+            index.module_loggers,
+            key=lambda n: (
+                LOGGER_PREFERENCE.index(n) if n in LOGGER_PREFERENCE else len(LOGGER_PREFERENCE),
+                n,
+            ),
+        )[0]
+        return LoggerRef(name, logger_kind(index.module_loggers[name]))
+    for local, qualified in sorted(index.imports.bindings.items()):
+        if qualified == "loguru.logger":
+            return LoggerRef(local, "loguru")
+    for local, qualified in sorted(index.imports.bindings.items()):
+        if qualified == "flask.current_app":
+            return LoggerRef(f"{local}.logger", "stdlib")
+    func = ctx.function
+    if func is not None and func in index.class_of and index.logger_attrs:
+        params = func.params.params
+        if params and params[0].name.value == "self":
+            return LoggerRef(f"self.{sorted(index.logger_attrs)[0]}", "unknown")
+    return None
+
+
+def fingerprint_fix(ctx: RuleContext, culprit: cst.BaseExpression) -> NodeFix | None:
+    """``key`` -> ``hashlib.sha256(str(key).encode()).hexdigest()[:12]``."""
+    if not free_module_name(ctx.index, "hashlib"):
+        return None
+    new = parse_template_expression(
+        "hashlib.sha256(str({value}).encode()).hexdigest()[:12]",
+        value=culprit.with_changes(lpar=(), rpar=()) if _has_parens(culprit) else culprit,
+    )
+    return NodeFix(
+        "Log a SHA-256 fingerprint of the credential instead",
+        Applicability.UNSAFE,
+        (Replacement(culprit, new),),
+        ("hashlib",),
+    )
+
+
+def compare_digest_fix(ctx: RuleContext, node: cst.Comparison) -> NodeFix | None:
+    """``a == b`` -> ``hmac.compare_digest(a, b)``; ``a != b`` -> ``not hmac.compare_digest(a, b)``."""
+    if len(node.comparisons) != 1 or not free_module_name(ctx.index, "hmac"):
+        return None
+    target = node.comparisons[0]
+    if not isinstance(target.operator, cst.Equal | cst.NotEqual):
+        return None
+    call = parse_template_expression(
+        "hmac.compare_digest({left}, {right})", left=node.left, right=target.comparator
+    )
+    new: cst.BaseExpression = call
+    if isinstance(target.operator, cst.NotEqual):
+        new = cst.UnaryOperation(operator=cst.Not(), expression=call)
+    new = new.with_changes(lpar=node.lpar, rpar=node.rpar)
+    return NodeFix(
+        "Compare with hmac.compare_digest()",
+        Applicability.UNSAFE,
+        (Replacement(node, new),),
+        ("hmac",),
+    )
+
+
+def debug_from_env_fix(ctx: RuleContext, value: cst.BaseExpression) -> NodeFix | None:
+    """``debug=True`` -> ``debug=os.environ.get("FLASK_DEBUG") == "1"``."""
+    if not free_module_name(ctx.index, "os"):
+        return None
+    new = cst.parse_expression('os.environ.get("FLASK_DEBUG") == "1"')
+    return NodeFix(
+        "Read debug mode from the FLASK_DEBUG environment variable",
+        Applicability.UNSAFE,
+        (Replacement(value, new),),
+        ("os",),
+    )
+
+
+def insert_log_fix(title: str, anchor: cst.CSTNode, statement: cst.BaseStatement) -> NodeFix:
+    return NodeFix(title, Applicability.UNSAFE, insert_before=((anchor, (statement,)),))
+
+
+def exception_log_statement(ref: LoggerRef, message: str) -> cst.BaseStatement:
+    return parse_template_statement(
+        f"{ref.code}.exception({{message}})\n", message=_string(message)
+    )
+
+
+def auth_warning_statement(ref: LoggerRef, reason: str, origin: str | None) -> cst.BaseStatement:
+    fields = {"reason": reason}
+    if origin:
+        fields["key_origin"] = origin
+    if ref.kind == "stdlib" or ref.kind == "unknown":
+        pairs = ", ".join(f'"{k}": "{v}"' for k, v in fields.items())
+        return cst.parse_statement(
+            f'{ref.code}.warning("authentication failed", extra={{{pairs}}})\n'
+        )
+    kwargs = ", ".join(f'{k}="{v}"' for k, v in fields.items())
+    return cst.parse_statement(f'{ref.code}.warning("authentication failed", {kwargs})\n')
+
+
+def first_statement(suite: cst.BaseSuite) -> cst.CSTNode | None:
+    """The statement a log call is inserted before: the first one after a docstring."""
+    body = body_of(suite)
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return suite.body[0] if suite.body else None
+    for index, stmt in enumerate(body):
+        if index == 0 and _is_docstring(stmt) and len(body) > 1:
+            continue
+        return stmt
+    return None
+
+
+def _is_docstring(stmt: cst.CSTNode) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+def _string(text: str) -> cst.SimpleString:
+    return cst.SimpleString('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+
+
+def _has_parens(node: cst.BaseExpression) -> bool:
+    return bool(getattr(node, "lpar", ()))
