@@ -103,6 +103,8 @@ def _inside(file: Path, real_top: Path) -> bool:
     """Never follow a symlink out of the tree being linted."""
     if not file.is_symlink():
         return True
+    if link_problem(file) == "symbolic link loop":
+        return True  # leads nowhere; reading it reports the loop
     try:
         file.resolve().relative_to(real_top)
     except (ValueError, OSError, RuntimeError):
@@ -111,24 +113,31 @@ def _inside(file: Path, real_top: Path) -> bool:
 
 
 def _git_listed(top: Path) -> set[Path] | None:
-    """Files git does not ignore under ``top`` (tracked or untracked), or None outside a work tree."""
+    """Files git does not ignore under ``top`` (tracked or untracked), or None outside a work tree.
+
+    A directory that is itself ignored (a checkout inside another repository's
+    ignored folder) was named on purpose: like ripgrep and ruff, lint it anyway.
+    """
+    listed = _git(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
+    if listed is None or listed.returncode != 0:
+        return None
+    if not listed.stdout:
+        ignored = _git(top, "check-ignore", "-q", "--", ".")
+        if ignored is not None and ignored.returncode == 0:
+            return None
+    return {
+        (top / name).absolute()
+        for name in listed.stdout.decode("utf-8", "surrogateescape").split("\0")
+        if name
+    }
+
+
+def _git(top: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
     # The scanned repository's own .git/config must not run anything: core.fsmonitor
     # names a command that `git ls-files` would execute.
-    command = [
-        "git",
-        "-c",
-        "core.fsmonitor=false",
-        "ls-files",
-        "-z",
-        "--cached",
-        "--others",
-        "--exclude-standard",
-        "--",
-        ".",
-    ]
     try:
-        proc = subprocess.run(
-            command,
+        return subprocess.run(
+            ["git", "-c", "core.fsmonitor=false", *args],
             cwd=top,
             # Linting writes nothing into the scanned tree, not even a refreshed .git/index.
             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
@@ -138,10 +147,3 @@ def _git_listed(top: Path) -> set[Path] | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    if proc.returncode != 0:
-        return None
-    return {
-        (top / name).absolute()
-        for name in proc.stdout.decode("utf-8", "surrogateescape").split("\0")
-        if name
-    }

@@ -14,12 +14,10 @@ import tokenize
 from pathlib import Path
 
 from ._discovery import display_path
+from ._source import STDIN
 from .config import DEFAULT_EXCLUDES, Config, PathRules
 from .engine import Options, lint_source
 from .model import FileError, FileResult, LintResult, sort_findings
-from .rules import ALL_RULES
-
-STDIN = "-"
 
 
 def decode_stdin(data: bytes, display: str) -> tuple[str | None, FileError | None]:
@@ -62,7 +60,7 @@ def lint_stdin(data: bytes, display: str, options: Options) -> LintResult:
         findings=sort_findings(file_result.findings),
         errors=file_result.errors,
         files_checked=1,
-        rules=tuple(rule.meta for rule in ALL_RULES if rule.code in options.enabled),
+        enabled=tuple(sorted(options.enabled)),
         sources={display: text} if text is not None and file_result.findings else {},
     )
 
@@ -73,5 +71,5 @@ def empty_result(options: Options) -> LintResult:
         findings=(),
         errors=(),
         files_checked=0,
-        rules=tuple(rule.meta for rule in ALL_RULES if rule.code in options.enabled),
+        enabled=tuple(sorted(options.enabled)),
     )

@@ -12,8 +12,9 @@ from typing import NoReturn
 import click
 
 from . import __version__
-from ._add_noqa import add_noqa
-from ._stdin import STDIN, empty_result, lint_stdin, stdin_display, stdin_excluded
+from ._rule_index import CODES as ALL_CODES
+from ._rule_index import RULES
+from ._source import STDIN, decode_source
 from .baseline import Baseline, BaselineError, apply_baseline, load_baseline, write_baseline
 from .config import (
     Config,
@@ -26,13 +27,13 @@ from .config import (
     validate_codes,
     with_overrides,
 )
-from .docs import explain
-from .engine import Options, decode_source, lint_paths
-from .fixer import fix_result, fix_source
 from .model import LintResult, Severity
+from .options import Options
 from .reporters import REPORTERS, ReportOptions
-from .reporters.sarif import render_sarif
-from .rules import ALL_CODES, RULES_BY_CODE, all_meta
+from .runner import default_cache_dir, run
+
+# Features that need LibCST (fixing, --add-noqa, standard input, --explain) import it
+# when used: linting a cached tree or printing --version starts in a fraction of the time.
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 PROGRESS_MIN_FILES = 50
@@ -153,15 +154,36 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 def _list_rules() -> str:
     lines = []
-    for meta in all_meta():
-        cwe = f"CWE-{meta.cwe}" if meta.cwe else "-"
-        lines.append(
-            f"{meta.code}  {meta.name:<32} {meta.severity.value:<8} {cwe:<8} {meta.summary}"
-        )
+    for code, name, severity, cwe_id, summary in RULES:
+        cwe = f"CWE-{cwe_id}" if cwe_id else "-"
+        lines.append(f"{code}  {name:<32} {severity:<8} {cwe:<8} {summary}")
     return "\n".join(lines) + "\n"
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class GuardedCommand(click.Command):
+    """Last resort: an unexpected exception is an internal error (exit 2), not a traceback.
+
+    Per-file failures are already isolated by the engine; this catches the rest of
+    the run. ``FLASKLINT_KEYS_TRACEBACK=1`` lets the exception through for debugging.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("FLASKLINT_KEYS_TRACEBACK"):
+                raise
+            click.echo(
+                f"flasklint-keys: internal error: {type(exc).__name__}: {exc}\n"
+                "(set FLASKLINT_KEYS_TRACEBACK=1 to see the traceback, and please report it)",
+                err=True,
+            )
+            ctx.exit(EXIT_ERROR)
+
+
+@click.command(cls=GuardedCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "--format",
@@ -251,6 +273,12 @@ def _list_rules() -> str:
     default=0,
     help="Worker processes [default: CPU count].",
 )
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="Where the result cache lives [default: .flasklint_cache/ next to the configuration].",
+)
 @click.option(
     "--fix", is_flag=True, help="Apply safe fixes (files are rewritten; comments survive)."
 )
@@ -288,6 +316,8 @@ def main(
     quiet: bool,
     statistics: bool,
     jobs: int,
+    no_cache: bool,
+    cache_dir: str | None,
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
@@ -299,6 +329,9 @@ def main(
         click.echo(_list_rules(), nl=False)
         sys.exit(EXIT_OK)
     if explain_code is not None:
+        from .docs import explain
+        from .rules import RULES_BY_CODE
+
         rule = RULES_BY_CODE.get(explain_code.strip().upper())
         if rule is None:
             _fail(f"unknown rule code '{explain_code}'")
@@ -322,8 +355,17 @@ def main(
     else:
         interactive = show_progress(output_format, quiet, _stderr_is_tty())
         with _progress(interactive) as progress:
-            result = lint_paths(
-                paths, options, jobs=jobs or None, force_exclude=force_exclude, progress=progress
+            result = run(
+                paths,
+                options,
+                jobs=jobs or None,
+                force_exclude=force_exclude,
+                progress=progress,
+                cache_dir=None
+                if no_cache
+                else Path(cache_dir)
+                if cache_dir
+                else default_cache_dir(options, Path.cwd()),
             )
     missing = [e for e in result.errors if e.message == "no such file or directory"]
     if missing:
@@ -346,13 +388,15 @@ def main(
         include_suppressed=include_suppressed,
     )
     if sarif_output is not None:
-        _write(render_sarif(result, report_options), sarif_output)
+        _write(REPORTERS["sarif"](result, report_options), sarif_output)
     _write(REPORTERS[output_format](result, report_options), output, report_options.color)
     sys.exit(exit_code(result, config.fail_on, exit_zero))
 
 
 def _print_diff(result: LintResult, options: Options, unsafe: bool, jobs: int) -> int:
     """``--diff``: show what --fix would change, write nothing; exit 1 when there is a change."""
+    from .fixer import fix_result
+
     run = fix_result(result, options, unsafe=unsafe, write=False, cwd=Path.cwd(), jobs=jobs or None)
     click.echo(run.diff(), nl=False)
     _report_dropped(run.dropped)
@@ -365,6 +409,8 @@ def _print_diff(result: LintResult, options: Options, unsafe: bool, jobs: int) -
 
 def _fix(result: LintResult, options: Options, unsafe: bool, jobs: int) -> LintResult:
     """``--fix``: rewrite files, then report what is left."""
+    from .fixer import fix_result
+
     run = fix_result(result, options, unsafe=unsafe, write=True, cwd=Path.cwd(), jobs=jobs or None)
     _report_dropped(run.dropped)
     remaining = len(run.result.active_findings)
@@ -382,6 +428,9 @@ def _report_dropped(messages: tuple[str, ...]) -> None:
 
 def _fix_stdin(stdin_filename: str | None, options: Options, unsafe: bool, diff: bool) -> int:
     """Editors: the fixed buffer (or its diff) on standard output."""
+    from ._stdin import stdin_display
+    from .fixer import fix_source
+
     display = stdin_display(stdin_filename, Path.cwd())
     text, error = decode_source(_read_stdin(), display)
     if text is None:
@@ -408,6 +457,8 @@ def _reads_stdin(paths: tuple[str, ...], stdin_filename: str | None, add_noqa: b
 def _lint_stdin(
     stdin_filename: str | None, config: Config, options: Options, force_exclude: bool
 ) -> LintResult:
+    from ._stdin import empty_result, lint_stdin, stdin_display, stdin_excluded
+
     cwd = Path.cwd()
     data = _read_stdin()  # always drained, so the editor's write never hits a closed pipe
     if stdin_filename and force_exclude and stdin_excluded(stdin_filename, config, cwd):
@@ -442,6 +493,8 @@ def _write_baseline(result: LintResult, path: str) -> int:
 
 
 def _add_noqa(result: LintResult, options: Options) -> int:
+    from ._add_noqa import add_noqa
+
     report = add_noqa(result, options, Path.cwd())
     files = len(report.added)
     click.echo(

@@ -12,7 +12,7 @@ import tokenize
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
@@ -20,13 +20,16 @@ import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from . import __version__
-from ._discovery import SourceFile, discover, link_problem
+from ._discovery import SourceFile
 from ._edits import text_fix
+from ._source import decode_source, read_bytes, read_source
 from ._suppressions import Suppressions, has_skip_file, parse_suppressions
 from ._traversal import run_rules
 from .analysis.index import build_index
-from .analysis.module import AnalysisSettings, ModuleAnalysis
-from .config import Config, enabled_codes, ignored_for_path
+from .analysis.module import ModuleAnalysis
+from .analysis.project import ProjectContext
+from .analysis.settings import AnalysisSettings
+from .config import ignored_for_path
 from .model import (
     FileError,
     FileResult,
@@ -35,23 +38,11 @@ from .model import (
     Related,
     sort_findings,
 )
-from .rules import ALL_CODES, ALL_RULES, PARSE_ERROR
+from .options import Options
+from .rules import ALL_RULES, PARSE_ERROR
 from .rules.base import RawFinding, RuleContext
 
 TEST_DIRS = frozenset({"tests", "test", "testing"})
-
-
-@dataclass(frozen=True)
-class Options:
-    """Everything that decides what one file's result is (besides its text)."""
-
-    config: Config = field(default_factory=Config)
-    enabled: frozenset[str] = frozenset(ALL_CODES)
-    report_unused_suppressions: bool = False
-
-    @classmethod
-    def from_config(cls, config: Config, **kwargs: bool) -> Options:
-        return cls(config, enabled_codes(config, ALL_CODES), **kwargs)
 
 
 def is_test_file(display: str) -> bool:
@@ -65,54 +56,17 @@ def is_test_file(display: str) -> bool:
 # -- one file --------------------------------------------------------------------------------
 
 
-def read_source(path: Path, display: str) -> tuple[str | None, FileError | None]:
-    """Read and decode a file per PEP 263; problems become a FileError, never an exception."""
-    problem = link_problem(path)
-    if problem is not None:
-        return None, FileError(display, problem, "io")
-    try:
-        if path.is_dir():
-            return None, FileError(display, "is a directory, not a Python file", "io")
-        data = path.read_bytes()
-    except PermissionError:
-        return None, FileError(display, "permission denied", "io")
-    except OSError as exc:
-        return None, FileError(display, f"cannot read: {exc.strerror or exc}", "io")
-    return decode_source(data, display)
+# Receives the module's analysis after the rules ran (phase one: summary, dependencies).
+AnalysisHook = Callable[[ModuleAnalysis], None]
 
 
-def decode_source(data: bytes, display: str) -> tuple[str | None, FileError | None]:
-    """Decode as CPython decodes a source file: BOM, PEP 263 coding line, else UTF-8."""
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        if "invalid or missing encoding declaration" not in str(exc):
-            # "unknown encoding: x", "encoding problem: utf-8" (a BOM with another cookie)
-            return None, FileError(display, f"cannot decode: {exc}", "decode")
-        # Invalid UTF-8 in the first two lines: decode anyway to say where.
-        encoding = "utf-8"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        return None, FileError(display, _decode_message(data, encoding, exc), "decode")
-    except LookupError as exc:  # a codec that exists for detect_encoding but not for bytes
-        return None, FileError(display, f"cannot decode: {exc}", "decode")
-    return text.removeprefix("\ufeff"), None
-
-
-def _decode_message(data: bytes, encoding: str, exc: UnicodeDecodeError) -> str:
-    line = data.count(b"\n", 0, exc.start) + 1
-    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-    message = (
-        f"cannot decode as {encoding}: invalid byte 0x{data[exc.start]:02x}"
-        f" at line {line}, column {column}"
-    )
-    if encoding.replace("_", "-").lower().startswith("utf-8"):
-        message += " (if the file is not UTF-8, declare its encoding in a PEP 263 coding line)"
-    return message
-
-
-def lint_source(source: str, display: str, options: Options) -> FileResult:
+def lint_source(
+    source: str,
+    display: str,
+    options: Options,
+    project: ProjectContext | None = None,
+    on_analysis: AnalysisHook | None = None,
+) -> FileResult:
     """Lint one file's text. Never raises: what goes wrong becomes a FileError.
 
     Deeply nested code (generated expressions) exhausts Python's default recursion
@@ -121,13 +75,13 @@ def lint_source(source: str, display: str, options: Options) -> FileResult:
     error of this file only, so the run goes on (and ends with exit code 2).
     """
     try:
-        return _lint_source(source, display, options)
+        return _lint_source(source, display, options, project, on_analysis)
     except RecursionError:
         pass
     except Exception as exc:
         return _internal_error(display, exc)
     try:
-        return run_deep(lambda: _lint_source(source, display, options))
+        return run_deep(lambda: _lint_source(source, display, options, project, on_analysis))
     except RecursionError:
         return _too_deep(source, display, options)
     except Exception as exc:
@@ -205,9 +159,18 @@ def _start_with_stack(thread: threading.Thread) -> None:
 _STACK_LOCK = threading.Lock()
 
 
-def _lint_source(source: str, display: str, options: Options) -> FileResult:
+def _lint_source(
+    source: str,
+    display: str,
+    options: Options,
+    project: ProjectContext | None = None,
+    on_analysis: AnalysisHook | None = None,
+) -> FileResult:
     if has_skip_file(source):
         return FileResult(display)
+    if "\0" in source:
+        # CPython refuses any source with a null byte; LibCST accepts one inside a string.
+        return _null_byte(source, display, options)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -218,7 +181,7 @@ def _lint_source(source: str, display: str, options: Options) -> FileResult:
             display,
             errors=(FileError(display, f"cannot parse: {type(exc).__name__}: {exc}", "parse"),),
         )
-    return _lint_module(module, source, display, options)
+    return _lint_module(module, source, display, options, project, on_analysis)
 
 
 def _parse_error(
@@ -227,12 +190,6 @@ def _parse_error(
     if PARSE_ERROR.code not in options.enabled:
         return FileResult(display)
     line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
-    nul = source.find("\0")
-    if nul >= 0:
-        # CPython's message for this varies by version (and has no position before 3.12).
-        line = source.count("\n", 0, nul) + 1
-        column = nul - (source.rfind("\n", 0, nul) + 1) + 1
-        return _parse_finding(source, display, line, column, "the file contains a null byte")
     # CPython's own parser locates errors better; prefer it when it also fails.
     try:
         _compile_check(source)
@@ -241,6 +198,16 @@ def _parse_error(
     except (ValueError, RecursionError, MemoryError) as err:
         message = str(err)
     return _parse_finding(source, display, line, column, message)
+
+
+def _null_byte(source: str, display: str, options: Options) -> FileResult:
+    if PARSE_ERROR.code not in options.enabled:
+        return FileResult(display)
+    # CPython's message for this varies by version (and has no position before 3.12).
+    nul = source.index("\0")
+    line = source.count("\n", 0, nul) + 1
+    column = nul - (source.rfind("\n", 0, nul) + 1) + 1
+    return _parse_finding(source, display, line, column, "the file contains a null byte")
 
 
 def _finding_for_syntax_error(
@@ -277,19 +244,39 @@ class ModuleFindings:
     pairs: list[tuple[RawFinding, Finding]]
     errors: tuple[FileError, ...] = ()
     unused: tuple[tuple[int, str], ...] = ()
+    analysis: ModuleAnalysis | None = None
 
 
-def _lint_module(module: cst.Module, source: str, display: str, options: Options) -> FileResult:
-    found = analyse_module(module, source, display, options)
+def _lint_module(
+    module: cst.Module,
+    source: str,
+    display: str,
+    options: Options,
+    project: ProjectContext | None = None,
+    on_analysis: AnalysisHook | None = None,
+) -> FileResult:
+    found = analyse_module(module, source, display, options, project)
+    if on_analysis is not None and found.analysis is not None:
+        on_analysis(found.analysis)
     return FileResult(display, tuple(f for _, f in found.pairs), found.errors, found.unused)
 
 
+def module_analysis(
+    module: cst.Module, display: str, options: Options, project: ProjectContext | None = None
+) -> ModuleAnalysis:
+    settings = AnalysisSettings.from_config(options.config)
+    return ModuleAnalysis(module, build_index(module), settings, display, project)
+
+
 def analyse_module(
-    module: cst.Module, source: str, display: str, options: Options
+    module: cst.Module,
+    source: str,
+    display: str,
+    options: Options,
+    project: ProjectContext | None = None,
 ) -> ModuleFindings:
     """Run the rules over a parsed module (the fixer needs the nodes behind the findings)."""
-    index = build_index(module)
-    analysis = ModuleAnalysis(module, index, AnalysisSettings.from_config(options.config), display)
+    analysis = module_analysis(module, display, options, project)
     context = RuleContext(display, module, analysis, is_test_file=is_test_file(display))
     ignored = ignored_for_path(options.config, display)
     rules = [
@@ -303,9 +290,9 @@ def analyse_module(
         for code, message in failures
     )
     if not context.findings:
-        return ModuleFindings([], errors)
+        return ModuleFindings([], errors, analysis=analysis)
     pairs, unused = _finalise(module, source, display, context.findings, options)
-    return ModuleFindings(pairs, errors, unused)
+    return ModuleFindings(pairs, errors, unused, analysis)
 
 
 def _finalise(
@@ -355,21 +342,27 @@ def _finalise(
                     fingerprint=_digest(item.meta.code, display, statement_text, occurrence),
                     fix=text_fix(module, positions, item.fix, lines_of_source),
                     suppressed=suppressions.match(item.meta.code, lines) is not None,
-                    related=tuple(
-                        Related(
-                            display,
-                            positions[node].start.line,
-                            positions[node].start.column + 1,
-                            text,
-                        )
-                        for node, text in item.related
-                        if node in positions
-                    ),
+                    related=_related(display, positions, item.related),
                 ),
             )
         )
     unused = tuple(suppressions.unused()) if options.report_unused_suppressions else ()
     return findings, unused
+
+
+def _related(
+    display: str,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    items: Sequence[tuple[cst.CSTNode, str] | Related],
+) -> tuple[Related, ...]:
+    out = []
+    for item in items:
+        if isinstance(item, Related):
+            out.append(item)
+        elif item[0] in positions:
+            where = positions[item[0]]
+            out.append(Related(display, where.start.line, where.start.column + 1, item[1]))
+    return tuple(out)
 
 
 def _range(where: CodeRange, span: int | None) -> CodeRange:
@@ -495,9 +488,10 @@ def lint_paths(
     force_exclude: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> LintResult:
-    cwd = cwd or Path.cwd()
-    files, errors = discover(paths, options.config, cwd, force_exclude)
-    return collect(files, errors, options, jobs, progress)
+    """Lint ``paths`` as one project (cross-module flows included), without a cache."""
+    from .runner import run  # the runner builds on this module
+
+    return run(paths, options, cwd=cwd, jobs=jobs, force_exclude=force_exclude, progress=progress)
 
 
 def collect(
@@ -517,12 +511,11 @@ def collect(
             sources[result.path] = source
         if progress is not None:
             progress(done, len(files))
-    enabled = tuple(rule.meta for rule in ALL_RULES if rule.code in options.enabled)
     return LintResult(
         findings=sort_findings(findings),
         errors=tuple(sorted(all_errors, key=lambda e: (e.path, e.message))),
         files_checked=len(files),
-        rules=enabled,
+        enabled=tuple(sorted(options.enabled)),
         sources=sources,
     )
 
@@ -531,9 +524,11 @@ __all__ = [
     "Options",
     "__version__",
     "collect",
+    "decode_source",
     "is_test_file",
     "lint_file",
     "lint_paths",
     "lint_source",
+    "read_bytes",
     "read_source",
 ]

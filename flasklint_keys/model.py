@@ -128,8 +128,15 @@ class LintResult:
     findings: tuple[Finding, ...]
     errors: tuple[FileError, ...]
     files_checked: int
-    rules: tuple[RuleMeta, ...]
+    enabled: tuple[str, ...] = ()  # codes of the enabled rules, sorted
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def rules(self) -> tuple[RuleMeta, ...]:
+        """Metadata of the enabled rules (imports the rules, and LibCST, on first use)."""
+        from .rules import RULES_BY_CODE
+
+        return tuple(RULES_BY_CODE[code].meta for code in self.enabled if code in RULES_BY_CODE)
 
     @property
     def active_findings(self) -> tuple[Finding, ...]:

@@ -146,7 +146,7 @@ def test_each_baseline_entry_matches_once_and_suppressed_findings_pass_through(
     tmp_path: Path,
 ) -> None:
     findings = (_finding("aa", 1), _finding("aa", 2), _finding("bb", 3, suppressed=True))
-    result = LintResult(findings=findings, errors=(), files_checked=1, rules=())
+    result = LintResult(findings=findings, errors=(), files_checked=1, enabled=())
     kept = apply_baseline(result, Baseline(Counter({"aa": 1, "bb": 1})))
     assert [(f.line, f.suppressed) for f in kept.findings] == [(2, False), (3, True)]
     path = tmp_path / "b.json"

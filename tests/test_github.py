@@ -36,7 +36,7 @@ def _finding(**overrides: Any) -> Finding:
 
 
 def _render(*findings: Finding, errors: tuple[FileError, ...] = ()) -> str:
-    result = LintResult(findings=findings, errors=errors, files_checked=1, rules=())
+    result = LintResult(findings=findings, errors=errors, files_checked=1, enabled=())
     return render_github(result, ReportOptions())
 
 

@@ -396,7 +396,7 @@ def _result_with_everything(**overrides: Any) -> LintResult:
         "findings": findings,
         "errors": (),
         "files_checked": 1,
-        "rules": tuple(RULES_BY_CODE[c].meta for c in ("FLK101", "FLK103")),
+        "enabled": ("FLK101", "FLK103"),
         "sources": {"app.py": "key = get()\nlog(key)\nlog(url)\nlog(key)\n"},
     }
     values.update(overrides)

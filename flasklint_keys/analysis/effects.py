@@ -15,7 +15,8 @@ import libcst as cst
 from .flask_model import ABORT
 from .imports import dotted_name
 from .index import blocks, body_of
-from .sinks import ERROR_METHODS, classify_sink, is_report_call, log_method
+from .sinks import classify_sink, is_report_call, log_method
+from .vocabulary import ERROR_METHODS
 
 if TYPE_CHECKING:
     from .module import ModuleAnalysis
@@ -69,9 +70,15 @@ _LOGGING_HELPER = re.compile(r"^_?(log|audit|record_event|log_\w+|audit_\w+|\w+_
 def calls_logging_function(call: cst.Call, analysis: ModuleAnalysis) -> bool:
     func = call.func
     target = None
+    qualified = analysis.index.imports.resolve(func)
+    if qualified is not None:
+        external = analysis.external_function(qualified)
+        if external is not None:
+            return external[0].logs
     if isinstance(func, cst.Name):
         imported = analysis.index.imports.bindings.get(func.value)
         if imported is not None and func.value not in analysis.index.imports.module_aliases:
+            # Another module's body is not visible in phase one: the name is the evidence.
             return bool(_LOGGING_HELPER.match(func.value)) and not imported.startswith(
                 ("math.", "numpy.")
             )

@@ -515,7 +515,7 @@ class Evaluator:
             return self._args(node.args, env)
         if qualified == "flask.request.get_json" or qualified == "flask.request.get_data":
             return taint_of(Label(Kind.DUMP, f"{qualified.removeprefix('flask.')}()", node=node))
-        return None
+        return self.analysis.apply_external(qualified, node, env, self)
 
     def _name_call(self, name: str, node: cst.Call, env: Env) -> Taint | None:
         func_def = self.index.functions.get(name)

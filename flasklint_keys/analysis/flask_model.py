@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import http
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
@@ -79,6 +80,8 @@ class Registration:
     role: Role
     # For error handlers: what they handle (an int status, or a dotted class name).
     target: int | str | None = None
+    # Registered on the application (covers every blueprint), not on one blueprint.
+    app_wide: bool = False
 
 
 def decorator_call(decorator: cst.Decorator) -> tuple[str | None, cst.Call | None]:
@@ -123,7 +126,8 @@ def _from_decorator(decorator: cst.Decorator, index: ModuleIndex) -> Registratio
     if name in HOOK_DECORATORS:
         return Registration(Role.HOOK)
     if name in ERROR_HANDLER_DECORATORS and call is not None and call.args:
-        return Registration(Role.ERROR_HANDLER, handled_target(call.args[0].value, index))
+        app_wide = name == "app_errorhandler" or _is_app(call.func)
+        return Registration(Role.ERROR_HANDLER, handled_target(call.args[0].value, index), app_wide)
     if name in AUTH_HANDLER_DECORATORS and isinstance(
         decorator.decorator, cst.Attribute | cst.Call
     ):
@@ -143,9 +147,8 @@ def _from_calls(func: cst.FunctionDef, index: ModuleIndex) -> list[Registration]
         method = call.func.attr.value
         if method == "register_error_handler" and len(call.args) >= 2:
             if _names(call.args[1].value, func):
-                out.append(
-                    Registration(Role.ERROR_HANDLER, handled_target(call.args[0].value, index))
-                )
+                target = handled_target(call.args[0].value, index)
+                out.append(Registration(Role.ERROR_HANDLER, target, _is_app(call.func)))
         elif method == "add_url_rule":
             view = next(
                 (a.value for a in call.args if a.keyword and a.keyword.value == "view_func"), None
@@ -155,6 +158,18 @@ def _from_calls(func: cst.FunctionDef, index: ModuleIndex) -> list[Registration]
             if view is not None and _names(view, func):
                 out.append(Registration(Role.VIEW))
     return out
+
+
+def _is_app(func: cst.BaseExpression) -> bool:
+    """``app.errorhandler`` / ``application.register_error_handler``: the receiver is the app."""
+    if not isinstance(func, cst.Attribute):
+        return False
+    receiver = dotted_name(func.value)
+    return receiver is not None and receiver.rsplit(".", 1)[-1] in (
+        "app",
+        "application",
+        "flask_app",
+    )
 
 
 def _names(expr: cst.BaseExpression, func: cst.FunctionDef) -> bool:
@@ -288,13 +303,22 @@ def call_status(call: cst.Call, index: ModuleIndex) -> int | None:
     return None
 
 
-def exception_status(exc: cst.BaseExpression, index: ModuleIndex) -> int | None:
-    """The HTTP status a raised exception carries: ``Unauthorized()``, ``ApiError("…", 401)``."""
+def exception_status(
+    exc: cst.BaseExpression, index: ModuleIndex, external: Callable[[str], int | None] | None = None
+) -> int | None:
+    """The HTTP status a raised exception carries: ``Unauthorized()``, ``ApiError("…", 401)``.
+
+    ``external`` looks up exception classes defined in other modules of the project.
+    """
     call = exc if isinstance(exc, cst.Call) else None
     target = call.func if call is not None else exc
     qualified = index.imports.resolve(target)
     if qualified in EXCEPTION_STATUS:
         return EXCEPTION_STATUS[qualified]
+    if qualified is not None and external is not None:
+        status = external(qualified)
+        if status is not None:
+            return status
     if call is not None:
         for arg in call.args:
             if arg.keyword is None or arg.keyword.value in STATUS_KEYWORDS:

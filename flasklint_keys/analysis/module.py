@@ -7,43 +7,23 @@ credential flow never pays for it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
 
-from ..config import Config
 from . import flask_model as fm
 from .evaluate import Env, Evaluator, Mode
 from .flow import ScopeFlow, analyse_scope
 from .index import Assignment, ModuleIndex, decorator_names
-from .names import CredentialNames
+from .project import ProjectContext, absolute
+from .settings import AnalysisSettings
 from .sinks import Sink, SinkKind, classify_sink
+from .summary import ExportedFunction, ModuleSummary
 from .taint import CLEAN, UNKNOWN, Kind, Label, Origin, Taint, join, taint_of
 
 HTTPAUTH_CREDENTIAL_CALLBACKS = frozenset({"verify_token", "verify_password", "header_loader"})
 REQUEST_PARAMETER_NAMES = frozenset({"request", "req"})
 REQUEST_CALLBACKS = frozenset({"request_loader"})
-
-
-@dataclass(frozen=True)
-class AnalysisSettings:
-    names: CredentialNames = field(default_factory=CredentialNames)
-    sanitizers: frozenset[str] = frozenset()
-    logger_names: frozenset[str] = frozenset()
-    report_functions: frozenset[str] = frozenset()
-    auth_decorators: frozenset[str] = frozenset()
-
-    @classmethod
-    def from_config(cls, config: Config) -> AnalysisSettings:
-        return cls(
-            names=CredentialNames.build(
-                config.credential_names, config.not_credential_names, config.credential_headers
-            ),
-            sanitizers=frozenset(config.sanitizers),
-            logger_names=frozenset(config.logger_names),
-            report_functions=frozenset(config.report_functions),
-            auth_decorators=frozenset(config.auth_decorators),
-        )
 
 
 @dataclass
@@ -106,12 +86,21 @@ class FunctionSummary:
 
 class ModuleAnalysis:
     def __init__(
-        self, module: cst.Module, index: ModuleIndex, settings: AnalysisSettings, path: str
+        self,
+        module: cst.Module,
+        index: ModuleIndex,
+        settings: AnalysisSettings,
+        path: str,
+        project: ProjectContext | None = None,
     ) -> None:
         self.module = module
         self.index = index
         self.settings = settings
         self.path = path
+        self.project = project or ProjectContext()
+        # Project facts this module's analysis consulted: imported functions, loggers and
+        # exception classes by qualified name, ``g:api_key``, ``session:token``, ``status:401``.
+        self.dependencies: set[str] = set()
         self._flows: dict[tuple[cst.CSTNode, Mode], ScopeFlow] = {}
         self._summaries: dict[cst.FunctionDef, FunctionSummary | None] = {}
         self._g: dict[str, Taint] = {}
@@ -286,13 +275,107 @@ class ModuleAnalysis:
             return None
         return Sink(SinkKind.WRAPPER, f"{target.name.value}(), which logs its arguments", args)
 
+    # -- other modules ---------------------------------------------------------------
+
+    def qualify(self, qualified: str) -> str:
+        """Absolute dotted name for a (possibly relative) import target."""
+        return absolute(qualified, self.project.module, self.project.is_package)
+
+    def external_function(self, qualified: str) -> tuple[ExportedFunction, ModuleSummary] | None:
+        absolute_name = self.qualify(qualified)
+        self.dependencies.add(absolute_name)
+        summaries = self.project.summaries
+        if summaries is None:
+            return None
+        found = summaries.function(absolute_name)
+        if found is None or found[1].path == self.path:
+            return None
+        return found
+
+    def external_logger(self, qualified: str) -> bool:
+        absolute_name = self.qualify(qualified)
+        self.dependencies.add(absolute_name)
+        summaries = self.project.summaries
+        return summaries is not None and summaries.is_logger(absolute_name)
+
+    def external_status(self, qualified: str) -> int | None:
+        absolute_name = self.qualify(qualified)
+        self.dependencies.add(absolute_name)
+        summaries = self.project.summaries
+        return summaries.exception_status(absolute_name) if summaries is not None else None
+
+    def apply_external(
+        self, qualified: str, call: cst.Call, env: Env, evaluator: Evaluator
+    ) -> Taint | None:
+        """Taint of a call of a function defined in another module of the project."""
+        found = self.external_function(qualified)
+        if found is None:
+            return None
+        exported, summary = found
+        params = Parameters(
+            exported.positional, exported.keyword_only, exported.star, exported.double_star
+        )
+        binding = params.bind(call, bound=False)
+        through = (
+            f"{exported.name}() ({summary.path}:{exported.line})"
+            if exported.line
+            else f"{exported.name}()"
+        )
+
+        def instantiate(value: Taint) -> Taint:
+            labels: set[Label] = set()
+            for label in value.labels:
+                if label.kind is Kind.PARAM:
+                    for arg in binding.get(str(label.param), []):
+                        labels |= evaluator.eval(arg.value, env).labels
+                else:
+                    labels.add(_via(label, through))
+            elements = tuple(instantiate(e) for e in value.elements) if value.elements else None
+            return Taint(frozenset(labels), value.clean and not labels, elements)
+
+        return instantiate(exported.returns.to_taint())
+
+    def external_wrapper(self, qualified: str, call: cst.Call) -> Sink | None:
+        found = self.external_function(qualified)
+        if found is None or not found[0].logged_params:
+            return None
+        exported, summary = found
+        params = Parameters(
+            exported.positional, exported.keyword_only, exported.star, exported.double_star
+        )
+        binding = params.bind(call, bound=False)
+        args = tuple(arg for name in exported.logged_params for arg in binding.get(name, []))
+        if not args:
+            return None
+        return Sink(
+            SinkKind.WRAPPER, f"{exported.name}() ({summary.path}), which logs its arguments", args
+        )
+
     # -- g and session -------------------------------------------------------------------
 
     def g_taint(self, attr: str) -> Taint:
-        return self._global_store(self._g, self.index.g_assignments, attr, "g")
+        self.dependencies.add(f"g:{attr}")
+        local = self._global_store(self._g, self.index.g_assignments, attr, "g")
+        return self._with_project(local, attr, "g")
 
     def session_taint(self, key: str) -> Taint:
-        return self._global_store(self._session, self.index.session_assignments, key, "session")
+        self.dependencies.add(f"session:{key}")
+        local = self._global_store(self._session, self.index.session_assignments, key, "session")
+        return self._with_project(local, key, "session")
+
+    def _with_project(self, local: Taint, key: str, what: str) -> Taint:
+        """``g.api_key`` set in another module's ``before_request`` carries its credential here."""
+        summaries = self.project.summaries
+        if summaries is None:
+            return local
+        stored = (
+            summaries.g_attr(key, self.path)
+            if what == "g"
+            else summaries.session_key(key, self.path)
+        )
+        if not stored:
+            return local
+        return join([local, *(value.to_taint() for value in stored)])
 
     def _global_store(
         self, cache: dict[str, Taint], sites: Mapping[str, list[Assignment]], key: str, what: str
@@ -320,7 +403,13 @@ def _via(label: Label, through: str) -> Label:
     if label.kind is not Kind.CRED or through in label.what:
         return label
     return Label(
-        label.kind, f"{label.what} via {through}", label.origin, label.node, label.param, label.path
+        label.kind,
+        f"{label.what} via {through}",
+        label.origin,
+        label.node,
+        label.param,
+        label.path,
+        label.line,
     )
 
 

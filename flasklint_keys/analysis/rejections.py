@@ -187,6 +187,16 @@ class _Walker:
             for small in line.body
         )
 
+    def _handled_by_logging_handler(self, status: int) -> bool:
+        if status in self.logged_statuses:
+            return True
+        self.analysis.dependencies.add(f"status:{status}")
+        summaries = self.analysis.project.summaries
+        return summaries is not None and status in summaries.logged_statuses()
+
+    def _external_status(self, qualified: str) -> int | None:
+        return self.analysis.external_status(qualified)
+
     # -- rejections ----------------------------------------------------------------------
 
     def _small(self, small: cst.BaseSmallStatement, state: Logged, path: list[_Branch]) -> None:
@@ -194,8 +204,8 @@ class _Walker:
         self._path = path
         status, node, form = self._status_rejection(small)
         if status is not None and node is not None:
-            if status in self.logged_statuses and form in ("abort", "raise"):
-                return  # goes through an error handler of this module that logs it
+            if form in ("abort", "raise") and self._handled_by_logging_handler(status):
+                return  # goes through an error handler that logs it
             self._add(node, small, f"{form} with {status}", self._category(status, path), state)
             return
         if self.auth_handler and isinstance(small, cst.Return):
@@ -240,7 +250,7 @@ class _Walker:
             if status in REJECTION_STATUSES and index.imports.resolve(small.value.func) in fm.ABORT:
                 return status, small.value, "abort"
         elif isinstance(small, cst.Raise) and small.exc is not None:
-            status = fm.exception_status(small.exc, index)
+            status = fm.exception_status(small.exc, index, self._external_status)
             if status in REJECTION_STATUSES:
                 return status, small.exc, "raise"
         elif isinstance(small, cst.Return) and small.value is not None:
@@ -410,6 +420,18 @@ def logged_statuses(analysis: ModuleAnalysis) -> frozenset[int]:
     result = frozenset(statuses)
     analysis.cache["logged_statuses"] = result
     return result
+
+
+def app_wide_logged_statuses(analysis: ModuleAnalysis) -> set[int]:
+    """Statuses logged by an error handler registered on the app: they cover every module."""
+    statuses: set[int] = set()
+    for func in analysis.index.functions.values():
+        for reg in fm.registrations(func, analysis.index):
+            if reg.role is fm.Role.ERROR_HANDLER and reg.app_wide:
+                covered = _covered_statuses(reg.target, analysis)
+                if covered and _always_logs(func, analysis):
+                    statuses |= covered
+    return statuses
 
 
 def _covered_statuses(target: int | str | None, analysis: ModuleAnalysis) -> set[int]:

@@ -10,28 +10,11 @@ import libcst as cst
 
 from .imports import dotted_name
 from .index import looks_like_logger
+from .vocabulary import LOG_METHODS
 
 if TYPE_CHECKING:
     from .module import ModuleAnalysis
 
-LOG_METHODS = frozenset(
-    {
-        "debug",
-        "info",
-        "warning",
-        "warn",
-        "error",
-        "exception",
-        "critical",
-        "fatal",
-        "log",
-        "msg",
-        "trace",
-        "success",
-        "bind",
-    }
-)
-ERROR_METHODS = frozenset({"error", "exception", "critical", "fatal"})
 # Keyword arguments of logging calls that never carry data.
 CONTROL_KEYWORDS = frozenset({"exc_info", "stack_info", "stacklevel", "stack_level"})
 STREAM_SINKS = frozenset(
@@ -82,6 +65,9 @@ def log_method(call: cst.Call, analysis: ModuleAnalysis) -> str | None:
         return func.attr.value
     if looks_like_logger(index, receiver):
         return func.attr.value
+    qualified = index.imports.resolve(receiver)
+    if qualified is not None and analysis.external_logger(qualified):
+        return func.attr.value  # ``from app.log import audit``: a logger of another module
     return None
 
 
@@ -105,6 +91,10 @@ def classify_sink(call: cst.Call, analysis: ModuleAnalysis) -> Sink | None:
         if wrapper is not None:
             return wrapper
     qualified = index.imports.resolve(func)
+    if qualified is not None:
+        external = analysis.external_wrapper(qualified, call)
+        if external is not None:
+            return external
     if qualified in STREAM_SINKS:
         return Sink(SinkKind.STREAM, qualified, tuple(call.args))
     if qualified in OTHER_SINKS:

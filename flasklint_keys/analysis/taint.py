@@ -13,8 +13,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:  # the runner's warm path never imports LibCST
+    import libcst as cst
 
 
 class Kind(enum.Enum):
@@ -44,6 +46,7 @@ class Label:
     node: cst.CSTNode | None = None  # where it entered (for explanations)
     param: int | str | None = None  # PARAM labels: index or name ("**" for kwargs)
     path: str | None = None  # another module, for cross-module explanations
+    line: int = 0  # where in ``path`` it entered
 
 
 @dataclass(frozen=True)

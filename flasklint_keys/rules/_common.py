@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.taint import Label, Origin
+from ..model import Related
 from .base import RuleContext
 
 MAX_SNIPPET = 48
@@ -23,6 +24,16 @@ def describe(label: Label) -> str:
     if label.origin is Origin.SERVER:
         return f"setting {label.what}"
     return label.what
+
+
+def origin_of(label: Label) -> tuple[tuple[cst.CSTNode, str] | Related, ...]:
+    """Where a credential entered: a node here, or a line of another module."""
+    text = f"credential: {describe(label)}"
+    if label.node is not None:
+        return ((label.node, text),)
+    if label.path is not None and label.line:
+        return (Related(label.path, label.line, 1, text),)
+    return ()
 
 
 def first(labels: list[Label]) -> Label:

@@ -19,7 +19,7 @@ from ..analysis.module import ModuleAnalysis
 from ..analysis.rejections import Rejection, find_rejections
 from ..analysis.sinks import Sink, classify_sink
 from ..analysis.taint import Taint
-from ..model import Applicability, RuleMeta, Severity
+from ..model import Applicability, Related, RuleMeta, Severity
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
 
@@ -53,7 +53,8 @@ class RawFinding:
     message: str
     statement: cst.CSTNode | None
     fix: NodeFix | None = None
-    related: tuple[tuple[cst.CSTNode, str], ...] = ()
+    # Where the credential came from: a node of this file, or a place in another module.
+    related: tuple[tuple[cst.CSTNode, str] | Related, ...] = ()
     # Underline only this many characters from the node's start (``except`` of a bare except).
     span: int | None = None
 
@@ -168,7 +169,7 @@ class Rule:
         message: str | None = None,
         *,
         fix: NodeFix | None = None,
-        related: tuple[tuple[cst.CSTNode, str], ...] = (),
+        related: tuple[tuple[cst.CSTNode, str] | Related, ...] = (),
         statement: cst.CSTNode | None = None,
         span: int | None = None,
     ) -> None:

@@ -6,7 +6,7 @@ import libcst as cst
 
 from ..analysis.taint import Kind
 from ..model import Severity
-from ._common import describe, first, snippet
+from ._common import describe, first, origin_of, snippet
 from ._fixes import fingerprint_fix
 from .base import Rule
 
@@ -104,6 +104,6 @@ def connect(api_key):
                 culprit.node,
                 f"credential `{snippet(self.context, culprit.node)}` ({describe(label)}) "
                 f"reaches {sink.description}",
-                related=((label.node, f"credential: {describe(label)}"),) if label.node else (),
+                related=origin_of(label),
                 fix=fingerprint_fix(self.context, culprit.node),
             )

@@ -1,0 +1,353 @@
+"""A cheap pre-pass on Python's own ``ast`` that decides whether LibCST must look at a file.
+
+``ast.parse`` is about ten times faster than LibCST's parser, and most modules
+of a Flask project cannot produce a finding. A file goes to the LibCST pass
+(the analysis of record) only when it has a construct some rule needs:
+
+* a credential by name: an identifier that is one (``api_key``, ``password``)
+  or a string that names one (``"X-API-Key"``, ``"STRIPE_SECRET"``, ``"key"``)
+  — FLK101/104/105/303/402 and credential conditions of FLK301;
+* a whole request mapping or URL (``request.headers``, ``.url``, ``.args``...)
+  or the request object near a call with non-constant arguments — FLK102/103;
+* in a Flask module: a 401/403, ``Unauthorized``/``Forbidden``, a credential
+  check (``check_password_hash``...), an auth-failure handler, an error handler,
+  ``debug=True`` — FLK201/301/302/304/401;
+* an ``except`` that is broad without a ``raise``, logs at error level, or uses
+  the exception it caught; traceback text — FLK202/203/204.
+
+What a skipped module offers to others (a logging wrapper, an exception class
+with a status) is summarised on demand when an analysed module uses it, and a
+skipped module whose imports turn out to matter is analysed in phase two; its
+``dependencies`` are recorded for that. A test lints every fixture with and
+without this pre-pass and requires identical findings.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from .names import CredentialNames, Strength
+from .request_model import REQUEST_ATTRIBUTES, REQUEST_METHODS
+from .vocabulary import ERROR_METHODS, LOG_METHODS
+
+FLASK_PACKAGES = ("flask", "werkzeug")
+HANDLER_DECORATORS = frozenset(
+    {
+        "errorhandler",
+        "app_errorhandler",
+        "error_handler",
+        "unauthorized_handler",
+        "verify_password",
+        "verify_token",
+        "get_password",
+        "request_loader",
+        "header_loader",
+    }
+)
+HANDLER_CALLS = frozenset({"register_error_handler", "errorhandler", "app_errorhandler"})
+REJECTION_NAMES = frozenset(
+    {
+        "Unauthorized",
+        "Forbidden",
+        "UNAUTHORIZED",
+        "FORBIDDEN",
+        "HTTP_401_UNAUTHORIZED",
+        "HTTP_403_FORBIDDEN",
+    }
+)
+CREDENTIAL_CHECKS = frozenset(
+    {
+        "check_password_hash",
+        "checkpw",
+        "verify",
+        "check_password",
+        "compare_digest",
+        "verify_password",
+        "check_hash",
+        "verify_hash",
+        "safe_str_cmp",
+    }
+)
+REQUEST_DATA = frozenset(REQUEST_ATTRIBUTES) | frozenset(REQUEST_METHODS)
+TRACEBACK_TEXT = frozenset(
+    {"format_exc", "format_exception", "format_tb", "format_stack", "exc_info", "print_exc"}
+)
+BROAD = frozenset({"Exception", "BaseException"})
+SINK_NAMES = frozenset({"print", "pprint", "warn"})
+SINK_METHODS = LOG_METHODS | {"write", "writelines", "warn", "labels", "pprint"}
+STATUS_ATTRIBUTES = frozenset({"code", "status_code", "status"})
+DIGEST_WORDS = ("signature", "sig", "mac", "hmac", "digest")
+MAX_NAME_LENGTH = 64
+# Strings that can name a header, a field or a setting (not paths, URLs or prose).
+_NAME_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+SETTING_SOURCES = frozenset({"environ", "getenv", "config", "settings", "conf", "cfg"})
+
+
+@dataclass(frozen=True)
+class Prepass:
+    needed: bool
+    reason: str
+    # What the module uses from elsewhere (qualified imported names, ``g:x``,
+    # ``session:x``): phase two analyses it if one of them turns out to matter.
+    dependencies: frozenset[str] = frozenset()
+
+
+def prepass(
+    tree: ast.Module, names: CredentialNames, auth_decorators: frozenset[str] = frozenset()
+) -> Prepass:
+    scan = _Scan(names, auth_decorators)
+    scan.visit(tree)
+    reason = scan.decide()
+    return Prepass(reason is not None, reason or "", frozenset(scan.dependencies))
+
+
+@dataclass
+class _Scan(ast.NodeVisitor):
+    names: CredentialNames
+    auth_decorators: frozenset[str]
+    bindings: dict[str, str] = field(default_factory=dict)
+    dependencies: set[str] = field(default_factory=set)
+    flask: bool = False
+    reasons: list[str] = field(default_factory=list)
+    flask_reasons: list[str] = field(default_factory=list)
+    request_data: bool = False
+    request_names: set[str] = field(default_factory=lambda: {"request", "req"})
+    settings: bool = False
+    loose_strings: list[str] = field(default_factory=list)
+    sink_call: bool = False
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def decide(self) -> str | None:
+        if self.reasons:
+            return self.reasons[0]
+        if (self.flask or self.settings) and self.loose_strings:
+            # ``"key"``, ``"token"``: credentials only when read from request data or settings.
+            return self.loose_strings[0]
+        if self.flask and self.flask_reasons:
+            return self.flask_reasons[0]
+        if self.request_data and self.sink_call:
+            return "request data and a log call"
+        return None
+
+    # -- imports and dependencies -----------------------------------------------------------
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            head = alias.name.split(".")[0]
+            self.flask = self.flask or head in FLASK_PACKAGES or head.startswith("flask_")
+            if alias.asname:
+                self.bindings[alias.asname] = alias.name
+            else:
+                self.bindings[head] = head
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = "." * node.level + (node.module or "")
+        head = (node.module or "").split(".")[0]
+        if node.level == 0 and (head in FLASK_PACKAGES or head.startswith("flask_")):
+            self.flask = True
+        for alias in node.names:
+            joiner = "" if module.endswith(".") or not module else "."
+            local = alias.asname or alias.name
+            self.bindings[local] = f"{module}{joiner}{alias.name}"
+            if alias.name == "request":
+                self.request_names.add(local)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id in SETTING_SOURCES:
+            self.settings = True
+        target = self.bindings.get(node.id)
+        if target is not None:
+            self.dependencies.add(target)
+        if node.id in REJECTION_NAMES:
+            self.flask_reasons.append(node.id)
+        self._identifier(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        dotted = _dotted(node)
+        if dotted is not None:
+            head, _, rest = dotted.partition(".")
+            target = self.bindings.get(head)
+            if target is not None:
+                self.dependencies.add(f"{target}.{rest}")
+            if head == "g" and "g" in self.bindings:
+                self.dependencies.add(f"g:{node.attr}")
+        if node.attr in REQUEST_DATA:
+            self.request_data = True
+        if node.attr in SETTING_SOURCES:
+            self.settings = True
+        if node.attr in REJECTION_NAMES:
+            self.flask_reasons.append(node.attr)
+        if node.attr in TRACEBACK_TEXT:
+            self.reasons.append(f"traceback text ({node.attr})")
+        self._identifier(node.attr)
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        key = node.slice.value if isinstance(node.slice, ast.Constant) else None
+        if isinstance(node.value, ast.Name) and node.value.id == "session" and isinstance(key, str):
+            self.dependencies.add(f"session:{key}")
+        self.generic_visit(node)
+
+    # -- credentials by name ----------------------------------------------------------------
+
+    def _identifier(self, identifier: str) -> None:
+        if len(identifier) <= MAX_NAME_LENGTH and self.names.is_credential(identifier):
+            self.reasons.append(f"mentions {identifier}")
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self._identifier(node.arg)
+        if node.arg in ("request", "req"):
+            self.request_names.add(node.arg)
+        self.generic_visit(node)
+
+    def visit_keyword(self, node: ast.keyword) -> None:
+        if node.arg is not None:
+            self._identifier(node.arg)
+            if node.arg.lower() == "debug" and _is_true(node.value):
+                self.flask_reasons.append("debug=True")
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        value = node.value
+        if isinstance(value, str) and 0 < len(value) <= MAX_NAME_LENGTH and _NAME_LIKE.match(value):
+            if self.names.is_credential(value, Strength.KEY):
+                self.reasons.append(f"mentions {value!r}")
+            elif any(
+                self.names.is_credential(value, s)
+                for s in (Strength.SETTING, Strength.HEADER, Strength.REQUEST)
+            ):
+                self.loose_strings.append(f"mentions {value!r}")
+            if value == "DEBUG":
+                self.flask_reasons.append("DEBUG")
+        elif isinstance(value, int) and value in (401, 403):
+            self.flask_reasons.append(str(value))
+
+    # -- Flask constructs ---------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if node.name in self.auth_decorators:
+            self.reasons.append(f"configured auth decorator {node.name}")
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = (
+                target.attr
+                if isinstance(target, ast.Attribute)
+                else target.id
+                if isinstance(target, ast.Name)
+                else ""
+            )
+            if name in HANDLER_DECORATORS:
+                self.reasons.append(f"@{name}")
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if _is_true(node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and target.attr == "debug":
+                    self.flask_reasons.append("debug = True")
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        name = (
+            func.attr
+            if isinstance(func, ast.Attribute)
+            else func.id
+            if isinstance(func, ast.Name)
+            else ""
+        )
+        if name in HANDLER_CALLS:
+            self.reasons.append(f"{name}()")
+        if name in CREDENTIAL_CHECKS:
+            self.flask_reasons.append(f"{name}()")
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        sink = name in SINK_NAMES if isinstance(func, ast.Name) else name in SINK_METHODS
+        if sink and any(not isinstance(arg, ast.Constant) for arg in arguments):
+            self.sink_call = True
+        if any(
+            isinstance(n, ast.Name) and n.id in self.request_names
+            for arg in arguments
+            for n in ast.walk(arg)
+        ):
+            self.request_data = True  # the request object itself passed on (``log(request)``)
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        # An exception class carrying 401/403 makes raising it a rejection, in any module.
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign | ast.AnnAssign):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                names = {t.id for t in targets if isinstance(t, ast.Name)}
+                value = stmt.value.value if isinstance(stmt.value, ast.Constant) else None
+                if names & STATUS_ATTRIBUTES and isinstance(value, int):
+                    self.reasons.append(f"class {node.name} carries a status")
+        self.generic_visit(node)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        if any(isinstance(op, ast.Eq | ast.NotEq) for op in node.ops):
+            for side in (node.left, *node.comparators):
+                if _digest_like(side):
+                    self.flask_reasons.append("a MAC compared with ==")
+        self.generic_visit(node)
+
+    # -- except blocks ----------------------------------------------------------------------
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        body = ast.Module(body=node.body, type_ignores=[])
+        walked = list(ast.walk(body))
+        if _is_broad(node.type) and not any(isinstance(n, ast.Raise) for n in walked):
+            self.reasons.append("broad except without raise")
+        for inner in walked:
+            method = (
+                inner.func.attr
+                if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+                else ""
+            )
+            if method in ERROR_METHODS or method == "log":
+                self.reasons.append("error logged in except")
+            if node.name and isinstance(inner, ast.Name) and inner.id == node.name:
+                self.flask_reasons.append("exception used in except")
+        self.generic_visit(node)
+
+
+def _digest_like(node: ast.expr) -> bool:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in ("hexdigest", "digest")
+    name = (
+        node.id
+        if isinstance(node, ast.Name)
+        else node.attr
+        if isinstance(node, ast.Attribute)
+        else ""
+    )
+    lowered = name.lower()
+    return any(lowered == word or lowered.endswith("_" + word) for word in DIGEST_WORDS)
+
+
+def _is_true(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _is_broad(exc_type: ast.expr | None) -> bool:
+    if exc_type is None:
+        return True
+    members = exc_type.elts if isinstance(exc_type, ast.Tuple) else [exc_type]
+    return any(isinstance(m, ast.Name) and m.id in BROAD for m in members)
+
+
+def _dotted(node: ast.Attribute) -> str | None:
+    parts = [node.attr]
+    current: ast.expr = node.value
+    while isinstance(current, ast.Attribute):
+        parts.append(current.attr)
+        current = current.value
+    if not isinstance(current, ast.Name):
+        return None
+    parts.append(current.id)
+    return ".".join(reversed(parts))

@@ -1,0 +1,185 @@
+"""The project as a whole: module names, import resolution, and everyone's summaries.
+
+Only modules of the project are followed; a qualified name that no project
+module defines (``flask.request``, ``requests.get``) resolves to nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .summary import ExportedFunction, ModuleSummary, SummaryTaint
+
+ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+MAX_REEXPORT_DEPTH = 5
+
+
+def project_root(path: Path) -> Path | None:
+    """The nearest ancestor holding pyproject.toml / setup.py / setup.cfg."""
+    directory = path if path.is_dir() else path.parent
+    for candidate in (directory, *directory.parents):
+        if any((candidate / marker).is_file() for marker in ROOT_MARKERS):
+            return candidate
+    return None
+
+
+def module_name(path: Path, root: Path) -> str:
+    """``root/src/pkg/keys.py`` -> ``pkg.keys``; ``pkg/__init__.py`` -> ``pkg``."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = Path(path.name)
+    parts = list(relative.with_suffix("").parts)
+    if parts and parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts) or path.stem
+
+
+def absolute(target: str, module: str, is_package: bool) -> str:
+    """Resolve ``.keys.get_key`` imported by ``module`` into a dotted name."""
+    if not target.startswith("."):
+        return target
+    level = len(target) - len(target.lstrip("."))
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    if level > 1:
+        base = base[: len(base) - (level - 1)] if level - 1 <= len(base) else []
+    rest = target[level:]
+    return ".".join([*base, rest] if rest else base)
+
+
+@dataclass
+class ProjectSummaries:
+    """Every module's summary, with the indexes lookups need."""
+
+    modules: dict[str, ModuleSummary] = field(default_factory=dict)
+    packages: set[str] = field(default_factory=set)
+    _suffix: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, summaries: Iterable[ModuleSummary], packages: Iterable[str] = ()
+    ) -> ProjectSummaries:
+        project = cls(packages=set(packages))
+        for summary in summaries:
+            project.modules[summary.module] = summary
+        for name in project.modules:
+            parts = name.split(".")
+            for start in range(1, len(parts)):
+                project._suffix.setdefault(".".join(parts[start:]), []).append(name)
+        return project
+
+    def _module(self, name: str) -> ModuleSummary | None:
+        found = self.modules.get(name)
+        if found is not None:
+            return found
+        # ``from keyservice.auth import x`` run from a parent directory: a unique suffix match.
+        candidates = self._suffix.get(name, [])
+        return self.modules[candidates[0]] if len(candidates) == 1 else None
+
+    def locate(self, qualified: str, depth: int = 0) -> tuple[ModuleSummary, str] | None:
+        """The module that defines ``qualified`` and the name in it, following re-exports."""
+        module, _, name = qualified.rpartition(".")
+        if not module or depth > MAX_REEXPORT_DEPTH:
+            return None
+        summary = self._module(module)
+        if summary is None:
+            return None
+        for local, target in summary.bindings:
+            if local == name:
+                resolved = absolute(target, summary.module, summary.module in self.packages)
+                if resolved != qualified:
+                    return self.locate(resolved, depth + 1) or (summary, name)
+        return summary, name
+
+    def function(self, qualified: str) -> tuple[ExportedFunction, ModuleSummary] | None:
+        found = self.locate(qualified)
+        if found is None:
+            return None
+        summary, name = found
+        exported = summary.function(name)
+        return (exported, summary) if exported is not None else None
+
+    def exception_status(self, qualified: str) -> int | None:
+        found = self.locate(qualified)
+        if found is None:
+            return None
+        summary, name = found
+        return dict(summary.exception_statuses).get(name)
+
+    def is_logger(self, qualified: str) -> bool:
+        found = self.locate(qualified)
+        return found is not None and found[1] in found[0].loggers
+
+    def g_attr(self, attr: str, exclude: str) -> list[SummaryTaint]:
+        return [
+            dict(s.g_attrs)[attr]
+            for s in self.modules.values()
+            if s.path != exclude and attr in dict(s.g_attrs)
+        ]
+
+    def session_key(self, key: str, exclude: str) -> list[SummaryTaint]:
+        return [
+            dict(s.session_keys)[key]
+            for s in self.modules.values()
+            if s.path != exclude and key in dict(s.session_keys)
+        ]
+
+    def logged_statuses(self) -> frozenset[int]:
+        return frozenset(status for s in self.modules.values() for status in s.logged_statuses)
+
+    def describe(self, dependency: str, own_path: str) -> str:
+        """What a dependency resolves to, as text (its digest keys cached phase-two results)."""
+        kind, _, name = dependency.partition(":") if ":" in dependency else ("", "", dependency)
+        if kind == "g":
+            return repr(self.g_attr(name, own_path))
+        if kind == "session":
+            return repr(self.session_key(name, own_path))
+        if kind == "status":
+            return repr(sorted(self.logged_statuses()))
+        found = self.locate(name)
+        if found is None:
+            return ""
+        summary, local = found
+        return repr(
+            (
+                summary.path,
+                summary.function(local),
+                local in summary.loggers,
+                dict(summary.exception_statuses).get(local),
+            )
+        )
+
+    def matters(self, dependency: str, own_path: str) -> bool:
+        """Would knowing this dependency's summary change what the importer finds?"""
+        kind, _, name = dependency.partition(":") if ":" in dependency else ("", "", dependency)
+        if kind == "g":
+            return bool(self.g_attr(name, own_path))
+        if kind == "session":
+            return bool(self.session_key(name, own_path))
+        if kind == "status":
+            return int(name) in self.logged_statuses()
+        found = self.locate(name)
+        if found is None:
+            return False
+        summary, local = found
+        if summary.path == own_path:
+            return False
+        exported = summary.function(local)
+        return (
+            exported is not None
+            or local in summary.loggers
+            or local in dict(summary.exception_statuses)
+        )
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    """Where a module sits in the project, and (phase two) everyone's summaries."""
+
+    module: str = ""
+    is_package: bool = False
+    summaries: ProjectSummaries | None = None

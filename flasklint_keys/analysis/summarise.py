@@ -1,0 +1,129 @@
+"""Extract a :class:`~.summary.ModuleSummary` from a module's analysis (phase one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from . import flask_model as fm
+from .rejections import app_wide_logged_statuses
+from .summary import ExportedFunction, ModuleSummary, SummaryLabel, SummaryTaint
+from .taint import Kind, Taint
+
+if TYPE_CHECKING:
+    from .module import FunctionSummary, ModuleAnalysis
+
+
+@dataclass
+class _Lines:
+    """Line numbers for the (few) nodes a summary mentions, computed only when needed."""
+
+    module: cst.Module
+    positions: dict[cst.CSTNode, CodeRange] | None = field(default=None)
+
+    def of(self, node: cst.CSTNode | None) -> int:
+        if node is None:
+            return 0
+        if self.positions is None:
+            self.positions = dict(
+                MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            )
+        where = self.positions.get(node)
+        return where.start.line if where is not None else 0
+
+
+def summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
+    lines = _Lines(analysis.module)
+    index = analysis.index
+    functions = []
+    for name, func in sorted(index.functions.items()):
+        summary = analysis.summary(func)
+        if summary is None:
+            continue
+        exported = _export(name, func, summary, analysis.path, lines)
+        if not exported.trivial:
+            functions.append(exported)
+    g_attrs = _store(analysis, sorted(index.g_assignments), analysis.g_taint, lines)
+    session = _store(analysis, sorted(index.session_assignments), analysis.session_taint, lines)
+    statuses = tuple(
+        sorted(
+            (name, status)
+            for name, cls in index.classes.items()
+            if (status := fm.class_status(cls, index)) is not None
+        )
+    )
+    return ModuleSummary(
+        module=module_name,
+        path=analysis.path,
+        bindings=tuple(sorted(index.imports.bindings.items())),
+        functions=tuple(functions),
+        g_attrs=g_attrs,
+        session_keys=session,
+        loggers=tuple(sorted(index.module_loggers)),
+        exception_statuses=statuses,
+        logged_statuses=tuple(sorted(app_wide_logged_statuses(analysis))),
+    )
+
+
+def _export(
+    name: str, func: cst.FunctionDef, summary: FunctionSummary, path: str, lines: _Lines
+) -> ExportedFunction:
+    params = summary.params
+    returns = summary.returns
+    return ExportedFunction(
+        name=name,
+        line=lines.of(func) if _needs_lines(returns) else 0,
+        positional=params.positional,
+        keyword_only=params.keyword_only,
+        star=params.star,
+        double_star=params.double_star,
+        returns=_taint(returns, path, lines),
+        logged_params=tuple(sorted(summary.logged_params)),
+        logs=summary.logs,
+    )
+
+
+def _needs_lines(taint: Taint) -> bool:
+    return any(label.kind is Kind.CRED for label in taint.labels)
+
+
+def _store(
+    analysis: ModuleAnalysis, keys: list[str], lookup: object, lines: _Lines
+) -> tuple[tuple[str, SummaryTaint], ...]:
+    out = []
+    for key in keys:
+        value = lookup(key)  # type: ignore[operator]
+        assert isinstance(value, Taint)
+        if value.has(Kind.CRED):
+            out.append((key, _taint(Taint(frozenset(value.of(Kind.CRED))), analysis.path, lines)))
+    return tuple(out)
+
+
+def _taint(taint: Taint, path: str, lines: _Lines) -> SummaryTaint:
+    labels = tuple(
+        sorted(
+            (
+                SummaryLabel(
+                    label.kind.value,
+                    label.what,
+                    label.origin.value,
+                    str(label.param) if label.param is not None else None,
+                    label.path or path,
+                    label.line or lines.of(label.node) if label.kind is Kind.CRED else 0,
+                )
+                for label in taint.labels
+                if label.kind
+                in (Kind.CRED, Kind.DUMP, Kind.URL, Kind.PARAM, Kind.EXC, Kind.REQUEST)
+            ),
+            key=repr,
+        )
+    )
+    elements = (
+        tuple(_taint(e, path, lines) for e in taint.elements)
+        if taint.elements is not None
+        else None
+    )
+    return SummaryTaint(labels, taint.clean and not labels, elements)

@@ -1,0 +1,87 @@
+"""Compact, serialisable summaries of what a module offers to the modules importing it.
+
+Phase one of a run extracts a :class:`ModuleSummary` from every module; phase
+two lints a module with the summaries of what it imports. Summaries hold no
+syntax trees: plain strings, ints and tuples, so they pickle to worker
+processes and persist in the cache, and a digest of them decides what must be
+re-linted when a module changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from .taint import Kind, Label, Origin, Taint
+
+
+@dataclass(frozen=True)
+class SummaryLabel:
+    """A label without its syntax node: where it came from is a path and a line."""
+
+    kind: str
+    what: str
+    origin: str = Origin.NONE.value
+    param: str | None = None
+    path: str | None = None
+    line: int = 0
+
+    def to_label(self) -> Label:
+        return Label(
+            Kind(self.kind), self.what, Origin(self.origin), None, self.param, self.path, self.line
+        )
+
+
+@dataclass(frozen=True)
+class SummaryTaint:
+    labels: tuple[SummaryLabel, ...] = ()
+    clean: bool = False
+    elements: tuple[SummaryTaint, ...] | None = None
+
+    @property
+    def trivial(self) -> bool:
+        """Nothing an importer could not assume anyway (an opaque call)."""
+        return not self.labels and not self.clean and self.elements is None
+
+    def to_taint(self) -> Taint:
+        elements = tuple(e.to_taint() for e in self.elements) if self.elements is not None else None
+        return Taint(frozenset(label.to_label() for label in self.labels), self.clean, elements)
+
+
+@dataclass(frozen=True)
+class ExportedFunction:
+    name: str
+    line: int
+    positional: tuple[str, ...]
+    keyword_only: tuple[str, ...]
+    star: str | None
+    double_star: str | None
+    returns: SummaryTaint = SummaryTaint()
+    logged_params: tuple[str, ...] = ()
+    logs: bool = False
+
+    @property
+    def trivial(self) -> bool:
+        return self.returns.trivial and not self.logged_params and not self.logs
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    module: str
+    path: str
+    # Names this module binds by importing (re-exports: ``from .keys import get_key``).
+    bindings: tuple[tuple[str, str], ...] = ()
+    functions: tuple[ExportedFunction, ...] = ()
+    g_attrs: tuple[tuple[str, SummaryTaint], ...] = ()
+    session_keys: tuple[tuple[str, SummaryTaint], ...] = ()
+    loggers: tuple[str, ...] = ()
+    exception_statuses: tuple[tuple[str, int], ...] = ()
+    # Statuses whose app-wide error handler (in this module) logs every time.
+    logged_statuses: tuple[int, ...] = ()
+
+    def function(self, name: str) -> ExportedFunction | None:
+        return next((f for f in self.functions if f.name == name), None)
+
+    def digest(self) -> str:
+        """Changes exactly when something an importer could see changes."""
+        return hashlib.sha256(repr(self).encode("utf-8", "surrogateescape")).hexdigest()[:20]

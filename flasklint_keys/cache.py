@@ -1,0 +1,245 @@
+"""The result cache: one compact JSON file per project, ``.flasklint_cache/cache-v1.json``.
+
+An entry is reused only when the file's content hash is unchanged and the run's
+key matches: tool version, a digest of the tool's own source (so any change to
+a rule invalidates everything), the effective configuration and the Python
+version. Phase-two results also record a digest of the summaries they used, so
+a module is re-linted exactly when something it imports changed.
+
+JSON, not pickle: a cache directory found in a repository being scanned is
+data, and loading it must never run code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .analysis.summary import ExportedFunction, ModuleSummary, SummaryLabel, SummaryTaint
+from .config import Config
+from .model import Applicability, Edit, FileError, FileResult, Finding, Fix, Related, Severity
+
+CACHE_DIR = ".flasklint_cache"
+CACHE_FILE = "cache-v1.json"
+FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def tool_digest() -> str:
+    """A digest of every source file of the tool: a changed rule means a new cache."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def run_key(config: Config, enabled: frozenset[str]) -> str:
+    python = ".".join(str(part) for part in sys.version_info[:2])
+    return ":".join(
+        (__version__, tool_digest(), config.fingerprint(), ",".join(sorted(enabled)), python)
+    )
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class Entry:
+    """What is known about one file at one content hash."""
+
+    hash: str
+    analysed: bool  # went through LibCST in phase one
+    summarised: bool  # a summary was computed (analysed, or on demand)
+    summary: ModuleSummary | None
+    dependencies: frozenset[str]
+    first: FileResult  # phase one: imports opaque
+    final: FileResult | None = None  # phase two, valid for ``final_digest``
+    final_digest: str = ""
+
+
+@dataclass
+class Cache:
+    path: Path
+    key: str
+    entries: dict[str, Entry] = field(default_factory=dict)
+    dirty: bool = False
+
+    @classmethod
+    def load(cls, directory: Path, key: str) -> Cache:
+        path = directory / CACHE_FILE
+        cache = cls(path, key)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            return cache
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT or raw.get("key") != key:
+            return cache  # another tool version, rules or configuration: start afresh
+        files = raw.get("files")
+        if isinstance(files, dict):
+            for name, data in files.items():
+                with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
+                    cache.entries[name] = _entry(data)
+        return cache
+
+    def get(self, path: str, digest: str) -> Entry | None:
+        entry = self.entries.get(path)
+        return entry if entry is not None and entry.hash == digest else None
+
+    def put(self, path: str, entry: Entry) -> None:
+        self.entries[path] = entry
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write atomically; a cache that cannot be written is simply not kept."""
+        if not self.dirty:
+            return
+        document = {
+            "format": FORMAT,
+            "key": self.key,
+            "files": {name: _entry_json(entry) for name, entry in sorted(self.entries.items())},
+        }
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            gitignore = self.path.parent / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("*\n", encoding="utf-8")
+            fd, temp = tempfile.mkstemp(prefix=".cache-", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(document, handle, separators=(",", ":"), sort_keys=True)
+                os.replace(temp, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                raise
+        self.dirty = False
+
+
+# -- JSON codec ---------------------------------------------------------------------------------
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {
+        "hash": entry.hash,
+        "analysed": entry.analysed,
+        "summarised": entry.summarised,
+        "summary": asdict(entry.summary) if entry.summary is not None else None,
+        "dependencies": sorted(entry.dependencies),
+        "first": _result_json(entry.first),
+        "final": _result_json(entry.final) if entry.final is not None else None,
+        "final_digest": entry.final_digest,
+    }
+
+
+def _entry(data: dict[str, Any]) -> Entry:
+    return Entry(
+        hash=str(data["hash"]),
+        analysed=bool(data["analysed"]),
+        summarised=bool(data["summarised"]),
+        summary=_summary(data["summary"]) if data["summary"] is not None else None,
+        dependencies=frozenset(str(d) for d in data["dependencies"]),
+        first=_result(data["first"]),
+        final=_result(data["final"]) if data["final"] is not None else None,
+        final_digest=str(data["final_digest"]),
+    )
+
+
+def _result_json(result: FileResult) -> dict[str, Any]:
+    return {
+        "path": result.path,
+        "findings": [_finding_json(f) for f in result.findings],
+        "errors": [asdict(e) for e in result.errors],
+        "unused": [list(u) for u in result.unused_suppressions],
+    }
+
+
+def _result(data: dict[str, Any]) -> FileResult:
+    return FileResult(
+        path=str(data["path"]),
+        findings=tuple(_finding(f) for f in data["findings"]),
+        errors=tuple(FileError(**e) for e in data["errors"]),
+        unused_suppressions=tuple((int(line), str(code)) for line, code in data["unused"]),
+    )
+
+
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    out = asdict(finding)
+    out["severity"] = finding.severity.value
+    if finding.fix is not None:
+        out["fix"]["applicability"] = finding.fix.applicability.value
+    return out
+
+
+def _finding(data: dict[str, Any]) -> Finding:
+    fix = data["fix"]
+    return Finding(
+        code=data["code"],
+        name=data["name"],
+        severity=Severity(data["severity"]),
+        message=data["message"],
+        fix_suggestion=data["fix_suggestion"],
+        path=data["path"],
+        line=int(data["line"]),
+        column=int(data["column"]),
+        end_line=int(data["end_line"]),
+        end_column=int(data["end_column"]),
+        fingerprint=data["fingerprint"],
+        fix=Fix(
+            fix["title"],
+            Applicability(fix["applicability"]),
+            tuple(Edit(**e) for e in fix["edits"]),
+        )
+        if fix is not None
+        else None,
+        suppressed=bool(data["suppressed"]),
+        related=tuple(Related(**r) for r in data["related"]),
+    )
+
+
+def _summary(data: dict[str, Any]) -> ModuleSummary:
+    return ModuleSummary(
+        module=data["module"],
+        path=data["path"],
+        bindings=tuple((str(a), str(b)) for a, b in data["bindings"]),
+        functions=tuple(_function(f) for f in data["functions"]),
+        g_attrs=tuple((str(k), _taint(v)) for k, v in data["g_attrs"]),
+        session_keys=tuple((str(k), _taint(v)) for k, v in data["session_keys"]),
+        loggers=tuple(data["loggers"]),
+        exception_statuses=tuple((str(k), int(v)) for k, v in data["exception_statuses"]),
+        logged_statuses=tuple(int(s) for s in data["logged_statuses"]),
+    )
+
+
+def _function(data: dict[str, Any]) -> ExportedFunction:
+    return ExportedFunction(
+        name=data["name"],
+        line=int(data["line"]),
+        positional=tuple(data["positional"]),
+        keyword_only=tuple(data["keyword_only"]),
+        star=data["star"],
+        double_star=data["double_star"],
+        returns=_taint(data["returns"]),
+        logged_params=tuple(data["logged_params"]),
+        logs=bool(data["logs"]),
+    )
+
+
+def _taint(data: dict[str, Any]) -> SummaryTaint:
+    elements = data["elements"]
+    return SummaryTaint(
+        labels=tuple(SummaryLabel(**label) for label in data["labels"]),
+        clean=bool(data["clean"]),
+        elements=tuple(_taint(e) for e in elements) if elements is not None else None,
+    )

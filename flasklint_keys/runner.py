@@ -1,0 +1,447 @@
+"""A whole run: discover, consult the cache, pre-pass, two phases, in parallel.
+
+Phase one lints every changed file with imports opaque — after an ``ast``
+pre-pass that sends only files with a relevant construct to LibCST — and
+extracts each analysed module's summary and the project symbols it consulted.
+Modules that an analysed module uses but the pre-pass skipped are summarised
+on demand. Phase two re-lints, with everyone's summaries, exactly the modules
+whose dependencies turned out to matter; a cached phase-two result is reused
+while the summaries it depended on are unchanged.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar, cast
+
+from ._discovery import SourceFile, discover
+from ._source import decode_source, read_bytes
+from ._suppressions import has_skip_file
+from .analysis.prepass import Prepass, prepass
+from .analysis.project import ProjectContext, ProjectSummaries, absolute, module_name, project_root
+from .analysis.settings import AnalysisSettings
+from .analysis.summary import ModuleSummary
+from .cache import CACHE_DIR, Cache, Entry, content_hash, run_key
+from .model import FileError, FileResult, Finding, LintResult, sort_findings
+from .options import Options
+
+if TYPE_CHECKING:  # LibCST-backed; imported at run time only where a file needs it
+    from .analysis.module import ModuleAnalysis
+
+PARALLEL_THRESHOLD = 16
+Progress = Callable[[int, int], None]
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One file as the workers see it."""
+
+    file: SourceFile
+    module: str
+    is_package: bool
+    data: bytes
+
+    def context(self, summaries: ProjectSummaries | None = None) -> ProjectContext:
+        return ProjectContext(self.module, self.is_package, summaries)
+
+
+@dataclass(frozen=True)
+class PhaseOne:
+    result: FileResult
+    analysed: bool
+    summary: ModuleSummary | None
+    dependencies: frozenset[str]
+
+
+@dataclass
+class RunStats:
+    """What a run did; the benchmark and the cache tests read it."""
+
+    files: int = 0
+    cached: int = 0
+    skipped_by_prepass: int = 0
+    parsed: int = 0  # LibCST parses, all phases
+    relinted: int = 0  # phase two
+
+
+@dataclass
+class _State:
+    unit: Unit
+    digest: str
+    entry: Entry | None = None
+    final: FileResult | None = None
+    deps_digest: str = ""
+
+
+# -- per-file work (runs in worker processes) -----------------------------------------------
+
+
+def phase_one(unit: Unit, options: Options) -> PhaseOne:
+    display = unit.file.display
+    text, error = decode_source(unit.data, display)
+    if text is None:
+        return PhaseOne(
+            FileResult(display, errors=(error,) if error else ()), False, None, frozenset()
+        )
+    if has_skip_file(text):
+        return PhaseOne(FileResult(display), False, None, frozenset())
+    decision = _prepass(text, options) if options.prepass else None
+    if decision is not None and not decision.needed:
+        deps = frozenset(_absolute_deps(decision.dependencies, unit))
+        return PhaseOne(FileResult(display), False, None, deps)
+    from . import engine  # LibCST is imported only when a file needs it
+
+    analyses: list[ModuleAnalysis] = []
+    result = engine.lint_source(text, display, options, unit.context(), analyses.append)
+    if not analyses:
+        return PhaseOne(result, True, None, frozenset())
+    analysis = analyses[0]
+    summary = _summary(analysis, unit)
+    return PhaseOne(result, True, summary, frozenset(analysis.dependencies))
+
+
+def summarise_only(unit: Unit, options: Options) -> ModuleSummary | None:
+    """A module the pre-pass skipped but an analysed module uses: its summary only."""
+    text, _ = decode_source(unit.data, unit.file.display)
+    if text is None:
+        return None
+
+    import libcst as cst
+
+    from . import engine
+
+    def work() -> ModuleSummary | None:
+        module = cst.parse_module(text)
+        return _summary(
+            engine.module_analysis(module, unit.file.display, options, unit.context()), unit
+        )
+
+    try:
+        return work()
+    except RecursionError:
+        try:
+            return engine.run_deep(work)
+        except Exception:
+            return None
+    except Exception:
+        return None
+
+
+def phase_two(unit: Unit, options: Options, summaries: ProjectSummaries) -> FileResult:
+    text, error = decode_source(unit.data, unit.file.display)
+    if text is None:
+        return FileResult(unit.file.display, errors=(error,) if error else ())
+    from . import engine
+
+    return engine.lint_source(text, unit.file.display, options, unit.context(summaries))
+
+
+def _summary(analysis: ModuleAnalysis, unit: Unit) -> ModuleSummary | None:
+    from .analysis.summarise import summarise
+
+    try:
+        return summarise(analysis, unit.module)
+    except RecursionError:
+        return None
+
+
+def _prepass(text: str, options: Options) -> Prepass | None:
+    """The pre-pass decision, or None when it cannot be made (LibCST then decides)."""
+    settings = AnalysisSettings.from_config(options.config)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+        return prepass(tree, settings.names, settings.auth_decorators)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # Syntax errors become FLK000 and deep nesting is handled by the LibCST pass.
+        return None
+
+
+def _absolute_deps(dependencies: Iterable[str], unit: Unit) -> Iterator[str]:
+    for dep in dependencies:
+        yield dep if ":" in dep else absolute(dep, unit.module, unit.is_package)
+
+
+# -- worker plumbing ----------------------------------------------------------------------------
+
+_WORKER: tuple[Options, ProjectSummaries | None] | None = None
+
+
+def _init(options: Options, summaries: ProjectSummaries | None) -> None:
+    global _WORKER
+    _WORKER = (options, summaries)
+
+
+def _phase_one_task(unit: Unit) -> PhaseOne:
+    assert _WORKER is not None
+    return phase_one(unit, _WORKER[0])
+
+
+def _summary_task(unit: Unit) -> ModuleSummary | None:
+    assert _WORKER is not None
+    return summarise_only(unit, _WORKER[0])
+
+
+def _phase_two_task(unit: Unit) -> FileResult:
+    assert _WORKER is not None and _WORKER[1] is not None
+    return phase_two(unit, _WORKER[0], _WORKER[1])
+
+
+def _parallel(
+    task: Callable[[Unit], R],
+    units: Sequence[Unit],
+    options: Options,
+    jobs: int,
+    summaries: ProjectSummaries | None = None,
+    done: Callable[[], None] | None = None,
+) -> list[R]:
+    """Run ``task`` over ``units``; large files first so both cores stay busy to the end."""
+    ordered = sorted(range(len(units)), key=lambda i: -len(units[i].data))
+    results: list[R | None] = [None] * len(units)
+    if jobs <= 1 or len(units) < PARALLEL_THRESHOLD:
+        _init(options, summaries)
+        for i in ordered:
+            results[i] = task(units[i])
+            if done is not None:
+                done()
+    else:
+        chunksize = max(1, min(16, len(units) // (jobs * 16)))
+        with ProcessPoolExecutor(
+            max_workers=jobs, initializer=_init, initargs=(options, summaries)
+        ) as pool:
+            for i, outcome in zip(
+                ordered,
+                pool.map(task, [units[i] for i in ordered], chunksize=chunksize),
+                strict=True,
+            ):
+                results[i] = outcome
+                if done is not None:
+                    done()
+    return cast(list[R], results)
+
+
+# -- a whole run ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Runner:
+    options: Options
+    cwd: Path
+    jobs: int
+    cache: Cache | None = None
+    progress: Progress | None = None
+    stats: RunStats = field(default_factory=RunStats)
+    _done: int = 0
+
+    def run(self, files: Sequence[SourceFile], errors: Iterable[FileError]) -> LintResult:
+        all_errors = list(errors)
+        self.stats.files = len(files)
+        states = self._read(files, all_errors)
+        self._phase_one(states)
+        summaries = self._summaries(states)
+        self._phase_two(states, summaries)
+        if self.cache is not None:
+            self.cache.save()
+        return self._result(states, all_errors)
+
+    # -- reading and phase one ------------------------------------------------------------
+
+    def _read(self, files: Sequence[SourceFile], errors: list[FileError]) -> list[_State]:
+        roots: dict[Path, Path] = {}
+        states = []
+        for file in files:
+            data, error = read_bytes(file.path, file.display)
+            if data is None:
+                if error is not None:
+                    errors.append(error)
+                continue
+            root = _root_for(file.path, roots, self.cwd)
+            name = module_name(file.path, root)
+            unit = Unit(file, name, file.path.name == "__init__.py", data)
+            states.append(_State(unit, content_hash(data)))
+        return states
+
+    def _phase_one(self, states: list[_State]) -> None:
+        todo: list[_State] = []
+        for state in states:
+            cached = self.cache.get(state.unit.file.display, state.digest) if self.cache else None
+            if cached is not None:
+                state.entry = cached
+                self.stats.cached += 1
+                self._tick(len(states))
+            else:
+                todo.append(state)
+        outcomes = _parallel(
+            _phase_one_task,
+            [s.unit for s in todo],
+            self.options,
+            self.jobs,
+            done=lambda: self._tick(len(states)),
+        )
+        for state, outcome in zip(todo, outcomes, strict=True):
+            self.stats.parsed += outcome.analysed
+            self.stats.skipped_by_prepass += not outcome.analysed
+            state.entry = Entry(
+                hash=state.digest,
+                analysed=outcome.analysed,
+                summarised=outcome.summary is not None or outcome.analysed,
+                summary=outcome.summary,
+                dependencies=outcome.dependencies,
+                first=outcome.result,
+            )
+            self._store(state)
+
+    def _summaries(self, states: list[_State]) -> ProjectSummaries:
+        """Everyone's summaries, computing on demand those of skipped modules in use."""
+        by_module = {s.unit.module: s for s in states}
+        wanted: dict[str, _State] = {}
+        for state in states:
+            entry = state.entry
+            assert entry is not None
+            if not entry.analysed:
+                continue
+            for dep in entry.dependencies:
+                target = _defining_module(dep, by_module)
+                if target is not None and target.entry is not None and not target.entry.summarised:
+                    wanted[target.unit.module] = target
+        todo = sorted(wanted.values(), key=lambda s: s.unit.file.display)
+        outcomes = _parallel(_summary_task, [s.unit for s in todo], self.options, self.jobs)
+        for state, summary in zip(todo, outcomes, strict=True):
+            assert state.entry is not None
+            self.stats.parsed += 1
+            state.entry.summary = summary
+            state.entry.summarised = True
+            self._store(state)
+        packages = {s.unit.module for s in states if s.unit.is_package}
+        return ProjectSummaries.build(
+            (
+                s.entry.summary
+                for s in states
+                if s.entry is not None and s.entry.summary is not None
+            ),
+            packages,
+        )
+
+    # -- phase two --------------------------------------------------------------------------
+
+    def _phase_two(self, states: list[_State], summaries: ProjectSummaries) -> None:
+        todo: list[_State] = []
+        for state in states:
+            entry = state.entry
+            assert entry is not None
+            display = state.unit.file.display
+            mattering = sorted(d for d in entry.dependencies if summaries.matters(d, display))
+            if not mattering:
+                state.final = entry.first
+                continue
+            state.deps_digest = _dependency_digest(mattering, summaries, display)
+            if entry.final is not None and entry.final_digest == state.deps_digest:
+                state.final = entry.final
+            else:
+                todo.append(state)
+        outcomes = _parallel(
+            _phase_two_task, [s.unit for s in todo], self.options, self.jobs, summaries
+        )
+        for state, result in zip(todo, outcomes, strict=True):
+            assert state.entry is not None
+            self.stats.parsed += 1
+            self.stats.relinted += 1
+            state.final = result
+            state.entry.final = result
+            state.entry.final_digest = state.deps_digest
+            self._store(state)
+
+    # -- bookkeeping ------------------------------------------------------------------------
+
+    def _store(self, state: _State) -> None:
+        if self.cache is not None and state.entry is not None:
+            self.cache.put(state.unit.file.display, state.entry)
+
+    def _tick(self, total: int) -> None:
+        if self.progress is not None:
+            self._done += 1
+            self.progress(self._done, total)
+
+    def _result(self, states: list[_State], errors: list[FileError]) -> LintResult:
+        findings: list[Finding] = []
+        sources: dict[str, str] = {}
+        for state in states:
+            result = state.final
+            assert result is not None
+            findings.extend(result.findings)
+            errors.extend(result.errors)
+            if result.findings:
+                text, _ = decode_source(state.unit.data, state.unit.file.display)
+                if text is not None:
+                    sources[result.path] = text
+        return LintResult(
+            findings=sort_findings(findings),
+            errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
+            files_checked=self.stats.files,
+            enabled=tuple(sorted(self.options.enabled)),
+            sources=sources,
+        )
+
+
+def _root_for(path: Path, roots: dict[Path, Path], cwd: Path) -> Path:
+    directory = path.parent
+    if directory not in roots:
+        roots[directory] = project_root(directory) or cwd
+    return roots[directory]
+
+
+def _defining_module(dependency: str, by_module: dict[str, _State]) -> _State | None:
+    """The project module a dependency (``svc.keys.fingerprint``) points into, if any."""
+    if ":" in dependency:
+        return None
+    parts = dependency.split(".")
+    for end in range(len(parts), 0, -1):
+        state = by_module.get(".".join(parts[:end]))
+        if state is not None:
+            return state
+    return None
+
+
+def _dependency_digest(
+    dependencies: Sequence[str], summaries: ProjectSummaries, own_path: str
+) -> str:
+    """Changes exactly when what these dependencies resolve to changes."""
+    digest = hashlib.sha256()
+    for dep in dependencies:
+        digest.update(dep.encode())
+        digest.update(summaries.describe(dep, own_path).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:20]
+
+
+def default_cache_dir(options: Options, cwd: Path) -> Path:
+    return Path(options.config.root or cwd) / CACHE_DIR
+
+
+def run(
+    paths: Sequence[str],
+    options: Options,
+    *,
+    cwd: Path | None = None,
+    jobs: int | None = None,
+    force_exclude: bool = False,
+    progress: Progress | None = None,
+    cache_dir: Path | None = None,
+    stats: RunStats | None = None,
+) -> LintResult:
+    """Lint ``paths`` as one project. ``cache_dir=None`` runs without a cache."""
+    cwd = cwd or Path.cwd()
+    files, errors = discover(paths, options.config, cwd, force_exclude)
+    cache = Cache.load(cache_dir, run_key(options.config, options.enabled)) if cache_dir else None
+    workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    runner = Runner(options, cwd, workers, cache, progress, stats or RunStats())
+    return runner.run(files, errors)

@@ -1,0 +1,162 @@
+"""Project-wide runs: cross-module flows, the pre-pass, the cache and its invalidation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from harness import FIXTURES, compare, expectations
+
+from flasklint_keys import cache as cache_module
+from flasklint_keys.config import Config
+from flasklint_keys.engine import Options
+from flasklint_keys.model import Finding, LintResult
+from flasklint_keys.reporters import REPORTERS, ReportOptions
+from flasklint_keys.runner import RunStats, run
+
+PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
+
+
+def _run(root: Path, options: Options | None = None, **kwargs: object) -> LintResult:
+    return run(["."], options or Options(), cwd=root, jobs=1, **kwargs)  # type: ignore[arg-type]
+
+
+def _keys(findings: tuple[Finding, ...]) -> list[tuple[str, int, int, str, str]]:
+    return [(f.path, f.line, f.column, f.code, f.message) for f in findings]
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_project_expectations(project: Path) -> None:
+    result = _run(project)
+    assert result.errors == ()
+    for path in sorted(project.rglob("*.py")):
+        display = path.relative_to(project).as_posix()
+        mine = [f for f in result.findings if f.path == display]
+        missing, unexpected = compare(mine, expectations(path.read_text(encoding="utf-8")))
+        assert not missing and not unexpected, (
+            f"{display}: missing {missing}, unexpected {unexpected}"
+        )
+
+
+def test_cross_module_findings_name_their_origin() -> None:
+    result = _run(FIXTURES / "projects" / "keysvc")
+    leak = next(f for f in result.findings if f.path == "svc/views/items.py" and f.line == 22)
+    assert "via extract_key() (svc/keys.py:6)" in leak.message
+    assert [(r.path, r.line) for r in leak.related] == [("svc/keys.py", 8)]
+    sarif = json.loads(REPORTERS["sarif"](result, ReportOptions()))
+    located = [
+        r
+        for r in sarif["runs"][0]["results"]
+        if r["locations"][0]["physicalLocation"]["region"]["startLine"] == 22
+    ]
+    related = located[0]["relatedLocations"][0]["physicalLocation"]
+    assert (
+        related["artifactLocation"]["uri"] == "svc/keys.py" and related["region"]["startLine"] == 8
+    )
+
+
+def _fixture_roots() -> list[Path]:
+    return [FIXTURES, *PROJECTS]
+
+
+@pytest.mark.parametrize("root", _fixture_roots(), ids=lambda p: p.name)
+def test_prepass_changes_nothing(root: Path, tmp_path: Path) -> None:
+    """Every fixture, with and without the ast pre-pass: identical findings."""
+    work = tmp_path / "tree"
+    shutil.copytree(
+        root, work, ignore=shutil.ignore_patterns("projects", "fixes") if root == FIXTURES else None
+    )
+    fast = _run(work, Options())
+    thorough = _run(work, Options(prepass=False))
+    assert _keys(fast.findings) == _keys(thorough.findings)
+    assert fast.errors == thorough.errors
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "keysvc"
+    shutil.copytree(FIXTURES / "projects" / "keysvc", root)
+    return root
+
+
+def _cached_run(root: Path, options: Options | None = None) -> tuple[LintResult, RunStats]:
+    stats = RunStats()
+    result = _run(root, options, cache_dir=root / ".flasklint_cache", stats=stats)
+    return result, stats
+
+
+def test_warm_run_parses_nothing_and_agrees(project: Path) -> None:
+    cold, first = _cached_run(project)
+    warm, second = _cached_run(project)
+    assert first.parsed > 0 and first.cached == 0
+    assert second.parsed == 0 and second.cached == second.files == first.files
+    assert _keys(warm.findings) == _keys(cold.findings)
+    assert _keys(cold.findings) == _keys(_run(project).findings)
+
+
+def test_changed_file_is_reanalysed_alone(project: Path) -> None:
+    _cached_run(project)
+    hooks = project / "svc" / "hooks.py"
+    hooks.write_text(hooks.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
+    _, stats = _cached_run(project)
+    assert stats.cached == stats.files - 1
+    # hooks.py is parsed again; its summary is unchanged, so nobody is re-linted.
+    assert stats.relinted == 0
+
+
+def test_changing_a_module_relints_its_dependents_only(project: Path) -> None:
+    _cached_run(project)
+    keys = project / "svc" / "keys.py"
+    keys.write_text(
+        keys.read_text(encoding="utf-8").replace(
+            'return key, "header"', 'return hashlib.sha256(key.encode()).hexdigest(), "header"'
+        ),
+        encoding="utf-8",
+    )
+    result, stats = _cached_run(project)
+    assert stats.relinted == 1  # svc/views/items.py, the only module using extract_key
+    leaks = [f for f in result.findings if f.code == "FLK101" and "extract_key" in f.message]
+    assert leaks == []
+    assert _keys(result.findings) == _keys(_run(project).findings)
+
+
+def test_configuration_change_invalidates(project: Path) -> None:
+    _cached_run(project)
+    options = Options.from_config(Config(ignore=("FLK301",), root=str(project)))
+    result, stats = _cached_run(project, options)
+    assert stats.cached == 0
+    assert "FLK301" not in {f.code for f in result.findings}
+
+
+def test_tool_change_invalidates(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _cached_run(project)
+    monkeypatch.setattr(cache_module, "tool_digest", lambda: "another-version")
+    _, stats = _cached_run(project)
+    assert stats.cached == 0
+
+
+def test_corrupt_cache_is_ignored(project: Path) -> None:
+    _, first = _cached_run(project)
+    (project / ".flasklint_cache" / cache_module.CACHE_FILE).write_text(
+        "{not json", encoding="utf-8"
+    )
+    result, stats = _cached_run(project)
+    assert stats.cached == 0 and stats.parsed == first.parsed
+    assert {f.code for f in result.findings} == {"FLK101", "FLK301"}
+
+
+def test_cache_is_one_file_with_a_gitignore(project: Path) -> None:
+    _cached_run(project)
+    assert sorted(p.name for p in (project / ".flasklint_cache").iterdir()) == [
+        ".gitignore",
+        "cache-v1.json",
+    ]
+
+
+def test_parallel_and_serial_runs_agree(project: Path) -> None:
+    serial = run(["."], Options(), cwd=project, jobs=1)
+    parallel = run(["."], replace(Options()), cwd=project, jobs=2)
+    assert _keys(serial.findings) == _keys(parallel.findings)
