@@ -1,13 +1,15 @@
 """The result cache: one compact JSON file per project, ``.flasklint_cache/cache-v1.json``.
 
-An entry is reused only when the file's content hash is unchanged and the run's
-key matches: tool version, a digest of the tool's own source (so any change to
+An entry is reused only when the file's content hash and its stamp (inode,
+modification time, size) are unchanged and the run's key matches: tool version, a digest of the tool's own source (so any change to
 a rule invalidates everything), the effective configuration and the Python
 version. Phase-two results also record a digest of the summaries they used, so
 a module is re-linted exactly when something it imports changed.
 
 JSON, not pickle: a cache directory found in a repository being scanned is
-data, and loading it must never run code.
+data, and loading it must never run code. The stamp makes a cache committed to
+a repository useless on any other checkout: an attacker cannot predict the
+inodes and times of a fresh clone, so a planted cache cannot hide findings.
 """
 
 from __future__ import annotations
@@ -55,11 +57,20 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def file_stamp(path: Path) -> str:
+    try:
+        info = path.stat()
+    except OSError:
+        return ""
+    return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
+
+
 @dataclass
 class Entry:
     """What is known about one file at one content hash."""
 
     hash: str
+    stamp: str  # inode, mtime and size when it was analysed
     analysed: bool  # went through LibCST in phase one
     summarised: bool  # a summary was computed (analysed, or on demand)
     summary: ModuleSummary | None
@@ -93,9 +104,11 @@ class Cache:
                     cache.entries[name] = _entry(data)
         return cache
 
-    def get(self, path: str, digest: str) -> Entry | None:
+    def get(self, path: str, digest: str, stamp: str) -> Entry | None:
         entry = self.entries.get(path)
-        return entry if entry is not None and entry.hash == digest else None
+        return (
+            entry if entry is not None and entry.hash == digest and entry.stamp == stamp else None
+        )
 
     def put(self, path: str, entry: Entry) -> None:
         self.entries[path] = entry
@@ -133,6 +146,7 @@ class Cache:
 def _entry_json(entry: Entry) -> dict[str, Any]:
     return {
         "hash": entry.hash,
+        "stamp": entry.stamp,
         "analysed": entry.analysed,
         "summarised": entry.summarised,
         "summary": asdict(entry.summary) if entry.summary is not None else None,
@@ -146,6 +160,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 def _entry(data: dict[str, Any]) -> Entry:
     return Entry(
         hash=str(data["hash"]),
+        stamp=str(data["stamp"]),
         analysed=bool(data["analysed"]),
         summarised=bool(data["summarised"]),
         summary=_summary(data["summary"]) if data["summary"] is not None else None,
@@ -238,8 +253,10 @@ def _function(data: dict[str, Any]) -> ExportedFunction:
 
 def _taint(data: dict[str, Any]) -> SummaryTaint:
     elements = data["elements"]
+    fields = data["fields"]
     return SummaryTaint(
         labels=tuple(SummaryLabel(**label) for label in data["labels"]),
         clean=bool(data["clean"]),
         elements=tuple(_taint(e) for e in elements) if elements is not None else None,
+        fields=tuple((str(k), _taint(v)) for k, v in fields) if fields is not None else None,
     )

@@ -28,7 +28,7 @@ from .analysis.prepass import Prepass, prepass
 from .analysis.project import ProjectContext, ProjectSummaries, absolute, module_name, project_root
 from .analysis.settings import AnalysisSettings
 from .analysis.summary import ModuleSummary
-from .cache import CACHE_DIR, Cache, Entry, content_hash, run_key
+from .cache import CACHE_DIR, Cache, Entry, content_hash, file_stamp, run_key
 from .model import FileError, FileResult, Finding, LintResult, sort_findings
 from .options import Options
 
@@ -77,6 +77,7 @@ class RunStats:
 class _State:
     unit: Unit
     digest: str
+    stamp: str = ""
     entry: Entry | None = None
     final: FileResult | None = None
     deps_digest: str = ""
@@ -268,13 +269,17 @@ class Runner:
             root = _root_for(file.path, roots, self.cwd)
             name = module_name(file.path, root)
             unit = Unit(file, name, file.path.name == "__init__.py", data)
-            states.append(_State(unit, content_hash(data)))
+            states.append(_State(unit, content_hash(data), file_stamp(file.path)))
         return states
 
     def _phase_one(self, states: list[_State]) -> None:
         todo: list[_State] = []
         for state in states:
-            cached = self.cache.get(state.unit.file.display, state.digest) if self.cache else None
+            cached = (
+                self.cache.get(state.unit.file.display, state.digest, state.stamp)
+                if self.cache
+                else None
+            )
             if cached is not None:
                 state.entry = cached
                 self.stats.cached += 1
@@ -293,6 +298,7 @@ class Runner:
             self.stats.skipped_by_prepass += not outcome.analysed
             state.entry = Entry(
                 hash=state.digest,
+                stamp=state.stamp,
                 analysed=outcome.analysed,
                 summarised=outcome.summary is not None or outcome.analysed,
                 summary=outcome.summary,

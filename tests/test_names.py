@@ -288,12 +288,6 @@ def test_flow_wins_over_a_descriptive_name() -> None:
     assert _logged_findings(body) == [(2, "FLK101")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analysis bug: a name declaring a transformation (key_hash) is not trusted as "
-    "sanitised when it holds a credential by flow (contract: 'except names that declare a "
-    "transformation ... which are trusted as sanitised')",
-)
 @pytest.mark.parametrize("name", ("key_hash", "hashed_key", "masked_key", "key_fingerprint"))
 def test_transformation_names_are_trusted_over_flow(name: str) -> None:
     body = f'{name} = request.headers.get("X-API-Key")\nlog.info("%s", {name})'

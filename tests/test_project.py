@@ -160,3 +160,21 @@ def test_parallel_and_serial_runs_agree(project: Path) -> None:
     serial = run(["."], Options(), cwd=project, jobs=1)
     parallel = run(["."], replace(Options()), cwd=project, jobs=2)
     assert _keys(serial.findings) == _keys(parallel.findings)
+
+
+def test_a_planted_cache_cannot_hide_findings(project: Path, tmp_path: Path) -> None:
+    """A cache committed to a repository: valid JSON, right key, every finding removed."""
+    cold, _ = _cached_run(project)
+    assert cold.findings
+    cache_file = project / ".flasklint_cache" / cache_module.CACHE_FILE
+    document = json.loads(cache_file.read_text(encoding="utf-8"))
+    for entry in document["files"].values():
+        for stage in ("first", "final"):
+            if entry[stage] is not None:
+                entry[stage]["findings"] = []
+    cache_file.write_text(json.dumps(document), encoding="utf-8")
+    clone = tmp_path / "clone"
+    shutil.copytree(project, clone)  # a fresh checkout: new inodes and times
+    result, stats = _cached_run(clone)
+    assert stats.cached == 0
+    assert _keys(result.findings) == _keys(cold.findings)

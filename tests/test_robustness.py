@@ -438,12 +438,6 @@ def test_newest_syntax(project: Path) -> None:
     assert result.exit_code == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analysis bug: analysis.index.string_value calls SimpleString.evaluated_value "
-    "(ast.literal_eval), which raises on escapes CPython rejects but LibCST accepts; "
-    "FLK402 then crashes (internal error, exit 2) instead of the file being linted",
-)
 @pytest.mark.parametrize("literal", ['"\\N{NO SUCH NAME} x"', '"\\x4"'], ids=["N", "x"])
 def test_string_literals_cpython_rejects(project: Path, literal: str) -> None:
     write(project, {"bad.py": f"API_KEY = {literal}\n"})

@@ -337,11 +337,15 @@ class Evaluator:
         strength: Strength = Strength.STRICT,
         origin: Origin = Origin.NAME,
     ) -> Taint:
-        """Apply the name heuristic: ``api_key`` holds a credential unless known clean."""
+        """Apply the name heuristic: ``api_key`` holds a credential unless known clean.
+
+        A name that declares a transformation (``key_hash``, ``masked_token``) is
+        trusted as sanitised even when flow says otherwise (the contract's rule).
+        """
+        if not value.no_name and self.names.is_sanitised_name(name):
+            return CLEAN
         if value.clean or value.no_name or value.has(Kind.CRED):
             return value
-        if self.names.is_sanitised_name(name):
-            return CLEAN
         if self.mode is Mode.SUMMARY and value.has(Kind.PARAM):
             return value
         if self.names.is_credential(name, strength):

@@ -250,7 +250,10 @@ def subscript_key(node: cst.Subscript) -> str | None:
 
 def string_value(expr: cst.BaseExpression | None) -> str | None:
     if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
+        try:
+            value = expr.evaluated_value
+        except (ValueError, SyntaxError, UnicodeError):
+            return None  # ``"\N{NO SUCH NAME}"``: CPython rejects it too
         return value if isinstance(value, str) else None
     if isinstance(expr, cst.ConcatenatedString):
         left = string_value(expr.left)

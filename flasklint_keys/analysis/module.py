@@ -238,21 +238,7 @@ class ModuleAnalysis:
         binding = summary.params.bind(call, bound)
         name = func.name.value
 
-        def instantiate(value: Taint) -> Taint:
-            if not value.labels:
-                return value
-            labels: set[Label] = set()
-            for label in value.labels:
-                if label.kind is Kind.PARAM:
-                    for arg in binding.get(str(label.param), []):
-                        labels |= evaluator.eval(arg.value, env).labels
-                else:
-                    labels.add(_via(label, f"{name}()"))
-            clean = value.clean and not labels
-            elements = tuple(instantiate(e) for e in value.elements) if value.elements else None
-            return Taint(frozenset(labels), clean, elements)
-
-        return instantiate(summary.returns)
+        return _instantiate(summary.returns, binding, evaluator, env, f"{name}()")
 
     def wrapper_sink(self, func: cst.Name | cst.Attribute, call: cst.Call) -> Sink | None:
         """A call of a project function that passes some of its arguments to a log sink."""
@@ -322,18 +308,7 @@ class ModuleAnalysis:
             else f"{exported.name}()"
         )
 
-        def instantiate(value: Taint) -> Taint:
-            labels: set[Label] = set()
-            for label in value.labels:
-                if label.kind is Kind.PARAM:
-                    for arg in binding.get(str(label.param), []):
-                        labels |= evaluator.eval(arg.value, env).labels
-                else:
-                    labels.add(_via(label, through))
-            elements = tuple(instantiate(e) for e in value.elements) if value.elements else None
-            return Taint(frozenset(labels), value.clean and not labels, elements)
-
-        return instantiate(exported.returns.to_taint())
+        return _instantiate(exported.returns.to_taint(), binding, evaluator, env, through)
 
     def external_wrapper(self, qualified: str, call: cst.Call) -> Sink | None:
         found = self.external_function(qualified)
@@ -397,6 +372,32 @@ class ModuleAnalysis:
         result = join(values)
         cache[key] = result
         return result
+
+
+def _instantiate(
+    value: Taint, binding: dict[str, list[cst.Arg]], evaluator: Evaluator, env: Env, through: str
+) -> Taint:
+    """A summarised return value at a call site: parameters replaced by the arguments' taint."""
+    if not value.labels and value.elements is None and value.fields is None:
+        return value
+    labels: set[Label] = set()
+    for label in value.labels:
+        if label.kind is Kind.PARAM:
+            for arg in binding.get(str(label.param), []):
+                labels |= evaluator.eval(arg.value, env).labels
+        else:
+            labels.add(_via(label, through))
+    elements = (
+        tuple(_instantiate(e, binding, evaluator, env, through) for e in value.elements)
+        if value.elements is not None
+        else None
+    )
+    fields = (
+        tuple((key, _instantiate(v, binding, evaluator, env, through)) for key, v in value.fields)
+        if value.fields is not None
+        else None
+    )
+    return Taint(frozenset(labels), value.clean and not labels, elements, False, fields)
 
 
 def _via(label: Label, through: str) -> Label:

@@ -126,4 +126,9 @@ def _taint(taint: Taint, path: str, lines: _Lines) -> SummaryTaint:
         if taint.elements is not None
         else None
     )
-    return SummaryTaint(labels, taint.clean and not labels, elements)
+    fields = (
+        tuple((key, _taint(value, path, lines)) for key, value in taint.fields)
+        if taint.fields is not None
+        else None
+    )
+    return SummaryTaint(labels, taint.clean and not labels, elements, fields)

@@ -37,15 +37,21 @@ class SummaryTaint:
     labels: tuple[SummaryLabel, ...] = ()
     clean: bool = False
     elements: tuple[SummaryTaint, ...] | None = None
+    # Per-key taint of a returned dict (``{"model": m, "api_key": k}``).
+    fields: tuple[tuple[str, SummaryTaint], ...] | None = None
 
     @property
     def trivial(self) -> bool:
         """Nothing an importer could not assume anyway (an opaque call)."""
-        return not self.labels and not self.clean and self.elements is None
+        return not self.labels and not self.clean and self.elements is None and self.fields is None
 
     def to_taint(self) -> Taint:
         elements = tuple(e.to_taint() for e in self.elements) if self.elements is not None else None
-        return Taint(frozenset(label.to_label() for label in self.labels), self.clean, elements)
+        fields = (
+            tuple((k, v.to_taint()) for k, v in self.fields) if self.fields is not None else None
+        )
+        labels = frozenset(label.to_label() for label in self.labels)
+        return Taint(labels, self.clean, elements, False, fields)
 
 
 @dataclass(frozen=True)

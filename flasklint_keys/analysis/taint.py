@@ -129,7 +129,11 @@ def join(values: Iterable[Taint]) -> Taint:
     if first is not None and all(s is not None and len(s) == len(first) for s in shapes):
         elements = tuple(join(column) for column in zip(*shapes, strict=True))
     fields = None
-    if all(t.fields is not None for t in items):
+    # Branches without labels (``return None``, an opaque value) put no credential under
+    # any key, so they keep the field map of the branches that have one.
+    if any(t.fields is not None for t in items) and all(
+        t.fields is not None or not t.labels for t in items
+    ):
         merged: dict[str, list[Taint]] = {}
         for t in items:
             for key, value in t.fields or ():
