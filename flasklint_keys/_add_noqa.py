@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
-import stat
-import tempfile
 import tokenize
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +23,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from ._files import write_atomically
 from .engine import Options, lint_source
 from .model import Finding, LintResult
 from .rules import PARSE_ERROR
@@ -346,19 +344,6 @@ def _read(path: Path) -> tuple[str, str]:
     return encoding, text
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _by_path(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
@@ -409,7 +394,7 @@ def _one_file(
     if outcome.text == text:
         return
     try:
-        _write_atomic(path, outcome.text.encode(encoding))
+        write_atomically(path, outcome.text.encode(encoding))
     except (OSError, UnicodeEncodeError) as exc:
         report.problems.append(f"{display}: cannot write: {exc}")
         return

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import libcst as cst
 from libcst.metadata import CodeRange
 
+from .analysis.index import is_docstring
 from .model import Applicability, Edit, Fix
 from .rules.base import NodeFix
 
@@ -77,7 +78,7 @@ def import_position(module: cst.Module) -> int:
     ``__future__`` imports and the leading block of imports."""
     index = 0
     body = module.body
-    if body and _is_docstring(body[0]):
+    if body and is_docstring(body[0]):
         index = 1
     while index < len(body) and _is_import_line(body[index]):
         index += 1
@@ -96,15 +97,6 @@ def _import_edit(
     else:
         line = len(module.code.splitlines()) + 1
     return Edit(line, 1, line, 1, f"import {name}\n")
-
-
-def _is_docstring(stmt: cst.CSTNode) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    )
 
 
 def _is_import_line(stmt: cst.CSTNode) -> bool:

@@ -9,14 +9,13 @@ It is a sorted JSON document without timestamps: diffs of it review well.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ._files import write_atomically
 from .model import Finding, LintResult
 
 BASELINE_VERSION = 1
@@ -55,22 +54,10 @@ def write_baseline(result: LintResult, path: Path) -> int:
     """Write the baseline atomically; returns how many findings it records."""
     text = baseline_document(result.findings)
     try:
-        _atomic_write(path, text)
+        write_atomically(path, text.encode("utf-8"))
     except OSError as exc:
         raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
     return sum(1 for f in result.findings if not f.suppressed and f.fingerprint)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_baseline(path: Path) -> Baseline:

@@ -17,15 +17,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._files import write_atomically
 from .analysis.summary import ExportedFunction, ModuleSummary, SummaryLabel, SummaryTaint
 from .config import Config
 from .model import Applicability, Edit, FileError, FileResult, Finding, Fix, Related, Severity
@@ -128,15 +127,8 @@ class Cache:
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("*\n", encoding="utf-8")
-            fd, temp = tempfile.mkstemp(prefix=".cache-", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(document, handle, separators=(",", ":"), sort_keys=True)
-                os.replace(temp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
-                raise
+            data = json.dumps(document, separators=(",", ":"), sort_keys=True).encode("utf-8")
+            write_atomically(self.path, data)
         self.dirty = False
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
-import os
 import sys
 import threading
 import tokenize
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -20,7 +18,6 @@ import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from . import __version__
-from ._discovery import SourceFile
 from ._edits import text_fix
 from ._source import decode_source, read_bytes, read_source
 from ._suppressions import Suppressions, has_skip_file, parse_suppressions
@@ -36,7 +33,6 @@ from .model import (
     Finding,
     LintResult,
     Related,
-    sort_findings,
 )
 from .options import Options
 from .rules import ALL_RULES, PARSE_ERROR
@@ -438,48 +434,6 @@ def _digest(code: str, path: str, text: str, occurrence: int) -> str:
     return hashlib.sha256(blob).hexdigest()[:20]
 
 
-def lint_file(file: SourceFile, options: Options) -> tuple[FileResult, str | None]:
-    source, error = read_source(file.path, file.display)
-    if error is not None or source is None:
-        return FileResult(file.display, errors=(error,) if error else ()), None
-    result = lint_source(source, file.display, options)
-    return result, source if result.findings else None
-
-
-# -- a whole run ----------------------------------------------------------------------------
-
-_WORKER_OPTIONS: Options | None = None
-
-
-def _init_worker(options: Options) -> None:
-    global _WORKER_OPTIONS
-    _WORKER_OPTIONS = options
-
-
-def _lint_in_worker(file: SourceFile) -> tuple[FileResult, str | None]:
-    assert _WORKER_OPTIONS is not None
-    return lint_file(file, _WORKER_OPTIONS)
-
-
-PARALLEL_THRESHOLD = 16
-
-
-def iter_results(
-    files: Sequence[SourceFile], options: Options, jobs: int | None = None
-) -> Iterator[tuple[FileResult, str | None]]:
-    """Lint files, in parallel when it pays; results arrive in input order."""
-    workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
-        for file in files:
-            yield lint_file(file, options)
-        return
-    chunksize = max(1, min(8, len(files) // (workers * 8)))
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(options,)
-    ) as pool:
-        yield from pool.map(_lint_in_worker, files, chunksize=chunksize)
-
-
 def lint_paths(
     paths: Sequence[str],
     options: Options,
@@ -494,39 +448,11 @@ def lint_paths(
     return run(paths, options, cwd=cwd, jobs=jobs, force_exclude=force_exclude, progress=progress)
 
 
-def collect(
-    files: Sequence[SourceFile],
-    errors: Iterable[FileError],
-    options: Options,
-    jobs: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> LintResult:
-    findings: list[Finding] = []
-    all_errors = list(errors)
-    sources: dict[str, str] = {}
-    for done, (result, source) in enumerate(iter_results(files, options, jobs), start=1):
-        findings.extend(result.findings)
-        all_errors.extend(result.errors)
-        if source is not None:
-            sources[result.path] = source
-        if progress is not None:
-            progress(done, len(files))
-    return LintResult(
-        findings=sort_findings(findings),
-        errors=tuple(sorted(all_errors, key=lambda e: (e.path, e.message))),
-        files_checked=len(files),
-        enabled=tuple(sorted(options.enabled)),
-        sources=sources,
-    )
-
-
 __all__ = [
     "Options",
     "__version__",
-    "collect",
     "decode_source",
     "is_test_file",
-    "lint_file",
     "lint_paths",
     "lint_source",
     "read_bytes",

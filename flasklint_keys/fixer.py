@@ -11,15 +11,11 @@ when they changed.
 from __future__ import annotations
 
 import ast
-import contextlib
 import difflib
 import os
-import stat
-import tempfile
 import tokenize
 import warnings
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,10 +24,13 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
 from ._discovery import SourceFile
+from ._files import write_atomically
+from ._pool import parallel_map
 from ._suppressions import has_skip_file
-from .engine import PARALLEL_THRESHOLD, ModuleFindings, Options, analyse_module, collect
+from .engine import ModuleFindings, Options, analyse_module
 from .model import Applicability, Finding, LintResult, sort_findings
 from .rules.base import NodeFix, RawFinding
+from .runner import run
 
 MAX_PASSES = 10
 Candidate = tuple[RawFinding, Finding]
@@ -269,22 +268,6 @@ def read_for_fix(path: Path) -> tuple[str, str, bool] | None:
     return text.removeprefix("\ufeff"), "utf-8" if encoding == "utf-8-sig" else encoding, bom
 
 
-def write_atomically(path: Path, text: str, encoding: str, bom: bool) -> None:
-    """Write next to the file, then rename over it: a crash never leaves half a file."""
-    data = (("\ufeff" if bom else "") + text).encode(encoding)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".flasklint-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-
-
 def fix_file(file: SourceFile, options: Options, unsafe: bool, write: bool) -> FixOutcome | None:
     read = read_for_fix(file.path)
     if read is None:
@@ -292,7 +275,7 @@ def fix_file(file: SourceFile, options: Options, unsafe: bool, write: bool) -> F
     text, encoding, bom = read
     outcome = fix_source(text, file.display, options, unsafe)
     if write and outcome.changed:
-        write_atomically(file.path, outcome.fixed, encoding, bom)
+        write_atomically(file.path, (("\ufeff" if bom else "") + outcome.fixed).encode(encoding))
     return outcome
 
 
@@ -315,23 +298,20 @@ def fix_files(
     unsafe: bool,
     write: bool,
     jobs: int | None = None,
-) -> Iterator[FixOutcome]:
-    """Fix files (in parallel when it pays); outcomes arrive in input order."""
+) -> list[FixOutcome]:
+    """Fix files (in parallel when it pays); outcomes in input order, unreadable files left out."""
     workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
-        for file in files:
-            outcome = fix_file(file, options, unsafe, write)
-            if outcome is not None:
-                yield outcome
-        return
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init, initargs=(options, unsafe, write)
-    ) as pool:
-        for outcome in pool.map(
-            _fix_in_worker, files, chunksize=max(1, len(files) // (workers * 8))
-        ):
-            if outcome is not None:
-                yield outcome
+    outcomes = parallel_map(
+        _fix_in_worker, files, workers, _init, (options, unsafe, write), lambda f: _size(f.path)
+    )
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 # -- a whole run --------------------------------------------------------------------------
@@ -374,7 +354,7 @@ def fix_result(
     changed = {o.path for o in outcomes if o.changed}
     if not changed:
         return FixRun(result, outcomes)
-    relinted = collect([f for f in files if f.display in changed], (), options, jobs)
+    relinted = run(sorted(changed), options, cwd=cwd, jobs=jobs)
     findings = [f for f in result.findings if f.path not in changed] + list(relinted.findings)
     errors = [e for e in result.errors if e.path not in changed] + list(relinted.errors)
     sources = {k: v for k, v in result.sources.items() if k not in changed} | dict(relinted.sources)

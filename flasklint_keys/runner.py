@@ -16,12 +16,12 @@ import hashlib
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar
 
 from ._discovery import SourceFile, discover
+from ._pool import parallel_map
 from ._source import decode_source, read_bytes
 from ._suppressions import has_skip_file
 from .analysis.prepass import Prepass, prepass
@@ -35,7 +35,6 @@ from .options import Options
 if TYPE_CHECKING:  # LibCST-backed; imported at run time only where a file needs it
     from .analysis.module import ModuleAnalysis
 
-PARALLEL_THRESHOLD = 16
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
 R = TypeVar("R")
@@ -206,29 +205,7 @@ def _parallel(
     summaries: ProjectSummaries | None = None,
     done: Callable[[], None] | None = None,
 ) -> list[R]:
-    """Run ``task`` over ``units``; large files first so both cores stay busy to the end."""
-    ordered = sorted(range(len(units)), key=lambda i: -len(units[i].data))
-    results: list[R | None] = [None] * len(units)
-    if jobs <= 1 or len(units) < PARALLEL_THRESHOLD:
-        _init(options, summaries)
-        for i in ordered:
-            results[i] = task(units[i])
-            if done is not None:
-                done()
-    else:
-        chunksize = max(1, min(16, len(units) // (jobs * 16)))
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init, initargs=(options, summaries)
-        ) as pool:
-            for i, outcome in zip(
-                ordered,
-                pool.map(task, [units[i] for i in ordered], chunksize=chunksize),
-                strict=True,
-            ):
-                results[i] = outcome
-                if done is not None:
-                    done()
-    return cast(list[R], results)
+    return parallel_map(task, units, jobs, _init, (options, summaries), lambda u: len(u.data), done)
 
 
 # -- a whole run ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import flasklint_keys.runner as runner
+import flasklint_keys._pool as _pool
 from flasklint_keys.engine import Options, lint_paths, lint_source
 from flasklint_keys.model import FileResult
 from flasklint_keys.reporters import REPORTERS, ReportOptions
@@ -148,8 +148,8 @@ def test_serial_and_parallel_runs_agree(sources: list[str]) -> None:
         for number, source in enumerate(sources):
             (root / f"m{number:02d}.py").write_text(source, encoding="utf-8")
         # Small directories are linted serially; force the process pool, and check it ran.
-        patch.setattr(runner, "PARALLEL_THRESHOLD", 1)
-        patch.setattr(runner, "ProcessPoolExecutor", CountingPool)
+        patch.setattr(_pool, "PARALLEL_THRESHOLD", 1)
+        patch.setattr(_pool, "ProcessPoolExecutor", CountingPool)
         patch.chdir(root)
         serial = _json(root, 1)
         before = CountingPool.started

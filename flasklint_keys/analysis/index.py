@@ -248,6 +248,16 @@ def subscript_key(node: cst.Subscript) -> str | None:
     return None
 
 
+def is_docstring(stmt: cst.CSTNode) -> bool:
+    """A statement that is only a string literal (module, class or function docstring)."""
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
 def string_value(expr: cst.BaseExpression | None) -> str | None:
     if isinstance(expr, cst.SimpleString):
         try:

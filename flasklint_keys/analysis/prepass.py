@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from .names import CredentialNames, Strength
 from .request_model import REQUEST_ATTRIBUTES, REQUEST_METHODS
-from .vocabulary import ERROR_METHODS, LOG_METHODS
+from .vocabulary import CREDENTIAL_CHECKS, ERROR_METHODS, LOG_METHODS
 
 FLASK_PACKAGES = ("flask", "werkzeug")
 HANDLER_DECORATORS = frozenset(
@@ -55,19 +55,6 @@ REJECTION_NAMES = frozenset(
         "FORBIDDEN",
         "HTTP_401_UNAUTHORIZED",
         "HTTP_403_FORBIDDEN",
-    }
-)
-CREDENTIAL_CHECKS = frozenset(
-    {
-        "check_password_hash",
-        "checkpw",
-        "verify",
-        "check_password",
-        "compare_digest",
-        "verify_password",
-        "check_hash",
-        "verify_hash",
-        "safe_str_cmp",
     }
 )
 REQUEST_DATA = frozenset(REQUEST_ATTRIBUTES) | frozenset(REQUEST_METHODS)

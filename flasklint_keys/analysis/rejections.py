@@ -20,24 +20,12 @@ from .effects import calls_in, logs_in
 from .imports import dotted_name
 from .index import Statement, blocks, body_of
 from .taint import Kind
+from .vocabulary import CREDENTIAL_CHECKS
 
 if TYPE_CHECKING:
     from .module import ModuleAnalysis
 
 REJECTION_STATUSES = frozenset({401, 403})
-CREDENTIAL_CHECKS = frozenset(
-    {
-        "check_password_hash",
-        "checkpw",
-        "verify",
-        "check_password",
-        "compare_digest",
-        "verify_password",
-        "check_hash",
-        "verify_hash",
-        "safe_str_cmp",
-    }
-)
 _CHECK_NAME = re.compile(
     r"^_*(verify|check|validate|is_valid)_(\w+_)?(password|passwd|key|api_key|apikey|token|credentials?|signature|secret)$"
 )

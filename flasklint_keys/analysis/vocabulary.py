@@ -20,3 +20,17 @@ LOG_METHODS = frozenset(
     }
 )
 ERROR_METHODS = frozenset({"error", "exception", "critical", "fatal"})
+# Calls that check a credential (their failing branch is an authentication failure).
+CREDENTIAL_CHECKS = frozenset(
+    {
+        "check_password_hash",
+        "checkpw",
+        "verify",
+        "check_password",
+        "compare_digest",
+        "verify_password",
+        "check_hash",
+        "verify_hash",
+        "safe_str_cmp",
+    }
+)

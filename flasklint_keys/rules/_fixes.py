@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.helpers import parse_template_expression, parse_template_statement
 
-from ..analysis.index import ModuleIndex, body_of
+from ..analysis.index import ModuleIndex, body_of, is_docstring
 from ..model import Applicability
 from .base import NodeFix, Replacement, RuleContext
 
@@ -164,19 +164,10 @@ def first_statement(suite: cst.BaseSuite) -> cst.CSTNode | None:
     if isinstance(suite, cst.SimpleStatementSuite):
         return suite.body[0] if suite.body else None
     for index, stmt in enumerate(body):
-        if index == 0 and _is_docstring(stmt) and len(body) > 1:
+        if index == 0 and is_docstring(stmt) and len(body) > 1:
             continue
         return stmt
     return None
-
-
-def _is_docstring(stmt: cst.CSTNode) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    )
 
 
 def _string(text: str) -> cst.SimpleString:
