@@ -29,16 +29,38 @@ def _callbacks(rules: Sequence[Rule], prefix: str) -> dict[str, list[tuple[str, 
     return dict(table)
 
 
+# What a node type means to the traversal (1: a statement, 2: a scope), computed once
+# per type: isinstance against LibCST's abstract bases is slow on hot paths.
+_KINDS: dict[type, int] = {}
+
+
+def _kind(node_type: type) -> int:
+    kind = _KINDS.get(node_type)
+    if kind is None:
+        kind = (1 if issubclass(node_type, _STATEMENTS) else 0) | (
+            2 if issubclass(node_type, _SCOPES) else 0
+        )
+        _KINDS[node_type] = kind
+    return kind
+
+
 class BatchedTraversal(cst.CSTVisitor):
     def __init__(self, context: RuleContext, rules: Sequence[Rule]) -> None:
         super().__init__()
         self.context = context
-        self.visits = _callbacks(rules, "visit_")
-        self.leaves = _callbacks(rules, "leave_")
+        self.visits = _by_type(_callbacks(rules, "visit_"))
+        self.leaves = _by_type(_callbacks(rules, "leave_"))
         self.failures: dict[str, str] = {}
 
-    def _call(self, table: dict[str, list[tuple[str, Callback]]], node: cst.CSTNode) -> None:
-        for code, callback in table.get(type(node).__name__, ()):
+    # No rule uses attribute hooks; LibCST would look them up for every field of every node.
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+    def _call(self, callbacks: list[tuple[str, Callback]], node: cst.CSTNode) -> None:
+        for code, callback in callbacks:
             if code in self.failures:
                 continue
             try:
@@ -50,21 +72,40 @@ class BatchedTraversal(cst.CSTVisitor):
                 self.failures[code] = f"{type(exc).__name__}: {exc}"
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        ctx = self.context
-        if isinstance(node, _STATEMENTS):
-            ctx.statements.append(node)
-        if isinstance(node, _SCOPES):
-            ctx.scopes.append(node)
-        self._call(self.visits, node)
+        node_type = type(node)
+        kind = _kind(node_type)
+        if kind:
+            ctx = self.context
+            if kind & 1:
+                ctx.statements.append(node)
+            if kind & 2:
+                ctx.scopes.append(node)
+        callbacks = self.visits.get(node_type)
+        if callbacks:
+            self._call(callbacks, node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        ctx = self.context
-        self._call(self.leaves, original_node)
-        if isinstance(original_node, _SCOPES):
-            ctx.scopes.pop()
-        if isinstance(original_node, _STATEMENTS):
-            ctx.statements.pop()
+        node_type = type(original_node)
+        callbacks = self.leaves.get(node_type)
+        if callbacks:
+            self._call(callbacks, original_node)
+        kind = _kind(node_type)
+        if kind:
+            ctx = self.context
+            if kind & 2:
+                ctx.scopes.pop()
+            if kind & 1:
+                ctx.statements.pop()
+
+
+def _by_type(
+    table: dict[str, list[tuple[str, Callback]]],
+) -> dict[type, list[tuple[str, Callback]]]:
+    """``visit_Call`` callbacks keyed by ``libcst.Call`` itself (a dict lookup per node)."""
+    return {
+        getattr(cst, name): callbacks for name, callbacks in table.items() if hasattr(cst, name)
+    }
 
 
 def run_rules(

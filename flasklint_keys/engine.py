@@ -15,10 +15,11 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 import libcst as cst
-from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, CodeRange
 
 from . import __version__
 from ._edits import text_fix
+from ._positions import positions as node_positions
 from ._source import decode_source, read_bytes, read_source
 from ._suppressions import Suppressions, has_skip_file, parse_suppressions
 from ._traversal import run_rules
@@ -258,10 +259,14 @@ def _lint_module(
 
 
 def module_analysis(
-    module: cst.Module, display: str, options: Options, project: ProjectContext | None = None
+    module: cst.Module,
+    display: str,
+    options: Options,
+    project: ProjectContext | None = None,
+    source: str | None = None,
 ) -> ModuleAnalysis:
     settings = AnalysisSettings.from_config(options.config)
-    return ModuleAnalysis(module, build_index(module), settings, display, project)
+    return ModuleAnalysis(module, build_index(module), settings, display, project, source)
 
 
 def analyse_module(
@@ -272,7 +277,7 @@ def analyse_module(
     project: ProjectContext | None = None,
 ) -> ModuleFindings:
     """Run the rules over a parsed module (the fixer needs the nodes behind the findings)."""
-    analysis = module_analysis(module, display, options, project)
+    analysis = module_analysis(module, display, options, project, source)
     context = RuleContext(display, module, analysis, is_test_file=is_test_file(display))
     ignored = ignored_for_path(options.config, display)
     rules = [
@@ -298,7 +303,7 @@ def _finalise(
     raw: Sequence[RawFinding],
     options: Options,
 ) -> tuple[list[tuple[RawFinding, Finding]], tuple[tuple[int, str], ...]]:
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = node_positions(module)
     suppressions = parse_suppressions(source)
     lines_of_source = source.splitlines()
     occurrences: dict[tuple[str, str], int] = {}

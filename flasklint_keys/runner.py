@@ -122,7 +122,7 @@ def summarise_only(unit: Unit, options: Options) -> ModuleSummary | None:
     def work() -> ModuleSummary | None:
         module = cst.parse_module(text)
         return _summary(
-            engine.module_analysis(module, unit.file.display, options, unit.context()), unit
+            engine.module_analysis(module, unit.file.display, options, unit.context(), text), unit
         )
 
     try:

@@ -92,8 +92,10 @@ class ModuleAnalysis:
         settings: AnalysisSettings,
         path: str,
         project: ProjectContext | None = None,
+        source: str | None = None,
     ) -> None:
         self.module = module
+        self.source = source  # the file's text, when the caller has it
         self.index = index
         self.settings = settings
         self.path = path
@@ -106,6 +108,7 @@ class ModuleAnalysis:
         self._g: dict[str, Taint] = {}
         self._session: dict[str, Taint] = {}
         self._module_env: Env | None = None
+        self._evaluators: dict[tuple[cst.CSTNode, Mode], Evaluator] = {}
         # Per-file memo for analyses built on top of this one (rejections, handlers...).
         self.cache: dict[object, object] = {}
 
@@ -129,7 +132,11 @@ class ModuleAnalysis:
         return self.flow(scope).env_before(stmt)
 
     def evaluator(self, scope: cst.CSTNode, mode: Mode = Mode.LINT) -> Evaluator:
-        return Evaluator(self, scope, mode)
+        key = (scope, mode)
+        evaluator = self._evaluators.get(key)
+        if evaluator is None:
+            evaluator = self._evaluators[key] = Evaluator(self, scope, mode)
+        return evaluator
 
     def module_env(self) -> Env:
         if self._module_env is None:

@@ -288,19 +288,31 @@ class _Scan(ast.NodeVisitor):
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         body = ast.Module(body=node.body, type_ignores=[])
         walked = list(ast.walk(body))
-        if _is_broad(node.type) and not any(isinstance(n, ast.Raise) for n in walked):
+        raises = any(isinstance(n, ast.Raise) for n in walked)
+        if _is_broad(node.type) and not raises:
             self.reasons.append("broad except without raise")
-        for inner in walked:
-            method = (
-                inner.func.attr
-                if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
-                else ""
-            )
-            if method in ERROR_METHODS or method == "log":
-                self.reasons.append("error logged in except")
-            if node.name and isinstance(inner, ast.Name) and inner.id == node.name:
-                self.flask_reasons.append("exception used in except")
+        if not raises and _drops_traceback(walked):
+            self.reasons.append("error logged in except without its traceback")
+        if node.name and any(isinstance(n, ast.Name) and n.id == node.name for n in walked):
+            self.flask_reasons.append("exception used in except")
         self.generic_visit(node)
+
+
+def _drops_traceback(walked: list[ast.AST]) -> bool:
+    """FLK203's shape: an error-level log and nothing in the block that keeps the traceback."""
+    error_log = False
+    for node in walked:
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        method = node.func.attr
+        keeps = method in ("exception", "opt", "capture_exception", "log_exception") or any(
+            k.arg in ("exc_info", "exception") for k in node.keywords
+        )
+        if keeps or method in TRACEBACK_TEXT:
+            return False
+        if method in ERROR_METHODS or method == "log":
+            error_log = True
+    return error_log
 
 
 def _digest_like(node: ast.expr) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import libcst as cst
 
 from . import flask_model as fm
-from .effects import calls_in, logs_in
+from .effects import calls_in, logs_in, statements_in
 from .imports import dotted_name
 from .index import Statement, blocks, body_of
 from .taint import Kind
@@ -184,6 +184,20 @@ class _Walker:
 
     def _external_status(self, qualified: str) -> int | None:
         return self.analysis.external_status(qualified)
+
+    def has_candidates(self) -> bool:
+        """A cheap scan: does any statement look like a rejection (or a failed check)?"""
+        for stmt in statements_in(body_of(self.func.body)):
+            if (
+                isinstance(stmt, cst.BaseSmallStatement)
+                and self._status_rejection(stmt)[0] is not None
+            ):
+                return True
+            if isinstance(stmt, cst.If | cst.While) and any(
+                is_credential_check(call) for call in calls_in(stmt.test)
+            ):
+                return True
+        return False
 
     # -- rejections ----------------------------------------------------------------------
 
@@ -383,6 +397,8 @@ def find_rejections(analysis: ModuleAnalysis, func: cst.FunctionDef) -> list[Rej
         name in analysis.settings.auth_decorators for name in _qualified_names(func, analysis)
     )
     walker = _Walker(analysis, func, auth_handler, auth_code, logged_statuses(analysis))
+    if not auth_handler and not walker.has_candidates():
+        return []  # most functions reject nothing: skip the path walk and its log search
     walker.block(body_of(func.body), None, [])
     return walker.found
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
+from .._positions import positions
 from . import flask_model as fm
 from .rejections import app_wide_logged_statuses
 from .summary import ExportedFunction, ModuleSummary, SummaryLabel, SummaryTaint
@@ -19,24 +22,39 @@ if TYPE_CHECKING:
 
 @dataclass
 class _Lines:
-    """Line numbers for the (few) nodes a summary mentions, computed only when needed."""
+    """Line numbers for the few nodes a summary mentions (explanations, not findings).
+
+    With the file's text at hand they are found by searching it — a function's
+    ``def`` line, the first occurrence of an origin expression — which avoids a
+    position pass over the whole module; without it, positions are computed.
+    """
 
     module: cst.Module
-    positions: dict[cst.CSTNode, CodeRange] | None = field(default=None)
+    source: str | None
+    positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None)
 
     def of(self, node: cst.CSTNode | None) -> int:
         if node is None:
             return 0
+        if self.source is not None:
+            return self._search(node, self.source)
         if self.positions is None:
-            self.positions = dict(
-                MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-            )
+            self.positions = positions(self.module)
         where = self.positions.get(node)
         return where.start.line if where is not None else 0
 
+    def _search(self, node: cst.CSTNode, source: str) -> int:
+        if isinstance(node, cst.FunctionDef):
+            pattern = rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(node.name.value)}\b"
+            match = re.search(pattern, source, re.MULTILINE)
+            offset = match.start() if match else -1
+        else:
+            offset = source.find(self.module.code_for_node(node).strip())
+        return source.count("\n", 0, offset) + 1 if offset >= 0 else 0
+
 
 def summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
-    lines = _Lines(analysis.module)
+    lines = _Lines(analysis.module, analysis.source)
     index = analysis.index
     functions = []
     for name, func in sorted(index.functions.items()):
