@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar, cast
@@ -11,6 +12,19 @@ R = TypeVar("R")
 
 # Below this many items, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
+# Syntax trees are millions of small acyclic objects: collecting after every 700
+# allocations costs ~7% of a run. Objects alive at start-up are frozen out of it.
+GC_THRESHOLD = (100_000, 50, 50)
+
+
+def tune_gc() -> None:
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
+
+def _start_worker(initializer: Callable[..., None], *initargs: Any) -> None:
+    tune_gc()
+    initializer(*initargs)
 
 
 def parallel_map(
@@ -30,6 +44,7 @@ def parallel_map(
     order = sorted(range(len(items)), key=lambda i: -weight(items[i]))
     results: list[R | None] = [None] * len(items)
     if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+        tune_gc()
         initializer(*initargs)
         for i in order:
             results[i] = task(items[i])
@@ -37,7 +52,9 @@ def parallel_map(
                 done()
         return cast(list[R], results)
     chunksize = max(1, min(16, len(items) // (jobs * 16)))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=initializer, initargs=initargs) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_start_worker, initargs=(initializer, *initargs)
+    ) as pool:
         outcomes = pool.map(task, [items[i] for i in order], chunksize=chunksize)
         for i, outcome in zip(order, outcomes, strict=True):
             results[i] = outcome

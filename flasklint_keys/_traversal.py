@@ -3,6 +3,10 @@
 Before any rule sees a node, the traversal has pushed the node's scope and
 statement onto the :class:`RuleContext`, so ``ctx.taint(expr)`` knows where it
 is; after the rules have left a node, it pops them again.
+
+The walk is our own: LibCST's ``node.visit`` rebuilds (and validates) every node
+on the way back up, which costs more than parsing, and rules only read the
+tree (see ``analysis.nodes``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 import libcst as cst
 
+from .analysis.nodes import child_nodes
 from .rules.base import Rule, RuleContext
 
 Callback = Callable[[cst.CSTNode], object]
@@ -44,20 +49,20 @@ def _kind(node_type: type) -> int:
     return kind
 
 
-class BatchedTraversal(cst.CSTVisitor):
+def walk(node: cst.CSTNode, traversal: BatchedTraversal) -> None:
+    """Visit ``node`` and its code-bearing descendants in field order, without rebuilding."""
+    if traversal.on_visit(node):
+        for child in child_nodes(node):
+            walk(child, traversal)
+    traversal.on_leave(node)
+
+
+class BatchedTraversal:
     def __init__(self, context: RuleContext, rules: Sequence[Rule]) -> None:
-        super().__init__()
         self.context = context
         self.visits = _by_type(_callbacks(rules, "visit_"))
         self.leaves = _by_type(_callbacks(rules, "leave_"))
         self.failures: dict[str, str] = {}
-
-    # No rule uses attribute hooks; LibCST would look them up for every field of every node.
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        return None
-
-    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        return None
 
     def _call(self, callbacks: list[tuple[str, Callback]], node: cst.CSTNode) -> None:
         for code, callback in callbacks:
@@ -114,5 +119,5 @@ def run_rules(
     """Run all rules in one traversal; returns (rule code, error) for rules that crashed."""
     context.scopes.append(module)
     traversal = BatchedTraversal(context, rules)
-    module.visit(traversal)
+    walk(module, traversal)
     return sorted(traversal.failures.items())

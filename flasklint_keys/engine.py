@@ -18,7 +18,7 @@ import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
 
 from . import __version__
-from ._edits import text_fix
+from ._edits import import_position, text_fix
 from ._positions import positions as node_positions
 from ._source import decode_source, read_bytes, read_source
 from ._suppressions import Suppressions, has_skip_file, parse_suppressions
@@ -303,7 +303,7 @@ def _finalise(
     raw: Sequence[RawFinding],
     options: Options,
 ) -> tuple[list[tuple[RawFinding, Finding]], tuple[tuple[int, str], ...]]:
-    positions = node_positions(module)
+    positions = node_positions(module, _needed_nodes(module, raw))
     suppressions = parse_suppressions(source)
     lines_of_source = source.splitlines()
     occurrences: dict[tuple[str, str], int] = {}
@@ -349,6 +349,24 @@ def _finalise(
         )
     unused = tuple(suppressions.unused()) if options.report_unused_suppressions else ()
     return findings, unused
+
+
+def _needed_nodes(module: cst.Module, raw: Sequence[RawFinding]) -> set[cst.CSTNode]:
+    """Every node whose position a finding, its suppression lines or its fix will ask for."""
+    nodes: set[cst.CSTNode] = set()
+    if any(item.fix is not None and item.fix.imports for item in raw):
+        index = import_position(module)
+        if index < len(module.body):
+            nodes.add(module.body[index])  # where an added import goes
+    for item in raw:
+        nodes.add(item.node)
+        if item.statement is not None:
+            nodes.add(item.statement)
+        nodes.update(entry[0] for entry in item.related if not isinstance(entry, Related))
+        if item.fix is not None:
+            nodes.update(r.old for r in item.fix.replacements)
+            nodes.update(anchor for anchor, _ in item.fix.insert_before)
+    return nodes
 
 
 def _related(

@@ -25,7 +25,15 @@ from ._pool import parallel_map
 from ._source import decode_source, read_bytes
 from ._suppressions import has_skip_file
 from .analysis.prepass import Prepass, prepass
-from .analysis.project import ProjectContext, ProjectSummaries, absolute, module_name, project_root
+from .analysis.project import (
+    NAME_USES,
+    ProjectContext,
+    ProjectSummaries,
+    absolute,
+    module_name,
+    project_root,
+    split_dependency,
+)
 from .analysis.settings import AnalysisSettings
 from .analysis.summary import ModuleSummary
 from .cache import CACHE_DIR, Cache, Entry, content_hash, file_stamp, run_key
@@ -385,9 +393,10 @@ def _root_for(path: Path, roots: dict[Path, Path], cwd: Path) -> Path:
 
 def _defining_module(dependency: str, by_module: dict[str, _State]) -> _State | None:
     """The project module a dependency (``svc.keys.fingerprint``) points into, if any."""
-    if ":" in dependency:
-        return None
-    parts = dependency.split(".")
+    kind, name = split_dependency(dependency)
+    if kind not in NAME_USES and kind != "any":
+        return None  # g:, session:, status: are not names of a module
+    parts = name.split(".")
     for end in range(len(parts), 0, -1):
         state = by_module.get(".".join(parts[:end]))
         if state is not None:

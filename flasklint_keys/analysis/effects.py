@@ -15,6 +15,7 @@ import libcst as cst
 from .flask_model import ABORT
 from .imports import dotted_name
 from .index import blocks, body_of
+from .nodes import child_nodes
 from .sinks import classify_sink, is_report_call, log_method
 from .vocabulary import ERROR_METHODS
 
@@ -40,7 +41,7 @@ def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
         current = stack.pop()
         if isinstance(current, cst.Call):
             yield current
-        children = [c for c in current.children if not isinstance(c, _OPAQUE)]
+        children = [c for c in child_nodes(current) if not isinstance(c, _OPAQUE)]
         stack.extend(reversed(children))
 
 
@@ -72,7 +73,7 @@ def calls_logging_function(call: cst.Call, analysis: ModuleAnalysis) -> bool:
     target = None
     qualified = analysis.index.imports.resolve(func)
     if qualified is not None:
-        external = analysis.external_function(qualified)
+        external = analysis.external_function(qualified, "logs")
         if external is not None:
             return external[0].logs
     if isinstance(func, cst.Name):
@@ -171,7 +172,7 @@ def mentions(node: cst.CSTNode, names: frozenset[str]) -> bool:
         current = stack.pop()
         if isinstance(current, cst.Name) and current.value in names:
             return True
-        stack.extend(c for c in current.children if not isinstance(c, _OPAQUE))
+        stack.extend(c for c in child_nodes(current) if not isinstance(c, _OPAQUE))
     return False
 
 

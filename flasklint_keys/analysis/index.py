@@ -260,6 +260,12 @@ def is_docstring(stmt: cst.CSTNode) -> bool:
 
 def string_value(expr: cst.BaseExpression | None) -> str | None:
     if isinstance(expr, cst.SimpleString):
+        raw = expr.value
+        if "\\" not in raw and raw[:1] in "'\"":
+            # No prefix, no escapes: the text between the quotes (``evaluated_value``
+            # runs ``ast.literal_eval``, which parses the literal all over again).
+            quote = 3 if raw[:3] in ('"""', "'''") else 1
+            return raw[quote:-quote]
         try:
             value = expr.evaluated_value
         except (ValueError, SyntaxError, UnicodeError):

@@ -274,9 +274,13 @@ class ModuleAnalysis:
         """Absolute dotted name for a (possibly relative) import target."""
         return absolute(qualified, self.project.module, self.project.is_package)
 
-    def external_function(self, qualified: str) -> tuple[ExportedFunction, ModuleSummary] | None:
+    def external_function(
+        self, qualified: str, use: str = "value"
+    ) -> tuple[ExportedFunction, ModuleSummary] | None:
+        """A function of another project module; ``use`` says what the caller needs of it
+        (``value``, ``sink``, ``logs``), so phase two re-lints only when that changes."""
         absolute_name = self.qualify(qualified)
-        self.dependencies.add(absolute_name)
+        self.dependencies.add(f"{use}:{absolute_name}")
         summaries = self.project.summaries
         if summaries is None:
             return None
@@ -287,13 +291,13 @@ class ModuleAnalysis:
 
     def external_logger(self, qualified: str) -> bool:
         absolute_name = self.qualify(qualified)
-        self.dependencies.add(absolute_name)
+        self.dependencies.add(f"logger:{absolute_name}")
         summaries = self.project.summaries
         return summaries is not None and summaries.is_logger(absolute_name)
 
     def external_status(self, qualified: str) -> int | None:
         absolute_name = self.qualify(qualified)
-        self.dependencies.add(absolute_name)
+        self.dependencies.add(f"raises:{absolute_name}")
         summaries = self.project.summaries
         return summaries.exception_status(absolute_name) if summaries is not None else None
 
@@ -318,7 +322,7 @@ class ModuleAnalysis:
         return _instantiate(exported.returns.to_taint(), binding, evaluator, env, through)
 
     def external_wrapper(self, qualified: str, call: cst.Call) -> Sink | None:
-        found = self.external_function(qualified)
+        found = self.external_function(qualified, "sink")
         if found is None or not found[0].logged_params:
             return None
         exported, summary = found

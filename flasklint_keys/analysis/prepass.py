@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .names import CredentialNames, Strength
 from .request_model import REQUEST_ATTRIBUTES, REQUEST_METHODS
@@ -85,13 +87,22 @@ def prepass(
     tree: ast.Module, names: CredentialNames, auth_decorators: frozenset[str] = frozenset()
 ) -> Prepass:
     scan = _Scan(names, auth_decorators)
-    scan.visit(tree)
+    # One flat walk (NodeVisitor's recursive dispatch costs more than the checks);
+    # imports first, so that every name is resolved against the module's bindings.
+    nodes = list(ast.walk(tree))
+    for node in nodes:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            _HANDLERS[type(node)](scan, node)
+    for node in nodes:
+        handler = _HANDLERS.get(type(node))
+        if handler is not None and not isinstance(node, ast.Import | ast.ImportFrom):
+            handler(scan, node)
     reason = scan.decide()
     return Prepass(reason is not None, reason or "", frozenset(scan.dependencies))
 
 
 @dataclass
-class _Scan(ast.NodeVisitor):
+class _Scan:
     names: CredentialNames
     auth_decorators: frozenset[str]
     bindings: dict[str, str] = field(default_factory=dict)
@@ -104,9 +115,6 @@ class _Scan(ast.NodeVisitor):
     settings: bool = False
     loose_strings: list[str] = field(default_factory=list)
     sink_call: bool = False
-
-    def __post_init__(self) -> None:
-        super().__init__()
 
     def decide(self) -> str | None:
         if self.reasons:
@@ -171,13 +179,11 @@ class _Scan(ast.NodeVisitor):
         if node.attr in TRACEBACK_TEXT:
             self.reasons.append(f"traceback text ({node.attr})")
         self._identifier(node.attr)
-        self.generic_visit(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         key = node.slice.value if isinstance(node.slice, ast.Constant) else None
         if isinstance(node.value, ast.Name) and node.value.id == "session" and isinstance(key, str):
             self.dependencies.add(f"session:{key}")
-        self.generic_visit(node)
 
     # -- credentials by name ----------------------------------------------------------------
 
@@ -189,14 +195,12 @@ class _Scan(ast.NodeVisitor):
         self._identifier(node.arg)
         if node.arg in ("request", "req"):
             self.request_names.add(node.arg)
-        self.generic_visit(node)
 
     def visit_keyword(self, node: ast.keyword) -> None:
         if node.arg is not None:
             self._identifier(node.arg)
             if node.arg.lower() == "debug" and _is_true(node.value):
                 self.flask_reasons.append("debug=True")
-        self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
@@ -229,7 +233,6 @@ class _Scan(ast.NodeVisitor):
             )
             if name in HANDLER_DECORATORS:
                 self.reasons.append(f"@{name}")
-        self.generic_visit(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -238,7 +241,6 @@ class _Scan(ast.NodeVisitor):
             for target in node.targets:
                 if isinstance(target, ast.Attribute) and target.attr == "debug":
                     self.flask_reasons.append("debug = True")
-        self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
@@ -263,7 +265,6 @@ class _Scan(ast.NodeVisitor):
             for n in ast.walk(arg)
         ):
             self.request_data = True  # the request object itself passed on (``log(request)``)
-        self.generic_visit(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         # An exception class carrying 401/403 makes raising it a rejection, in any module.
@@ -274,14 +275,12 @@ class _Scan(ast.NodeVisitor):
                 value = stmt.value.value if isinstance(stmt.value, ast.Constant) else None
                 if names & STATUS_ATTRIBUTES and isinstance(value, int):
                     self.reasons.append(f"class {node.name} carries a status")
-        self.generic_visit(node)
 
     def visit_Compare(self, node: ast.Compare) -> None:
         if any(isinstance(op, ast.Eq | ast.NotEq) for op in node.ops):
             for side in (node.left, *node.comparators):
                 if _digest_like(side):
                     self.flask_reasons.append("a MAC compared with ==")
-        self.generic_visit(node)
 
     # -- except blocks ----------------------------------------------------------------------
 
@@ -295,7 +294,14 @@ class _Scan(ast.NodeVisitor):
             self.reasons.append("error logged in except without its traceback")
         if node.name and any(isinstance(n, ast.Name) and n.id == node.name for n in walked):
             self.flask_reasons.append("exception used in except")
-        self.generic_visit(node)
+
+
+_HANDLERS: dict[type, Callable[[_Scan, Any], None]] = {
+    getattr(ast, name.removeprefix("visit_")): method
+    for name, method in vars(_Scan).items()
+    if name.startswith("visit_")
+}
+_HANDLERS[ast.AsyncFunctionDef] = _Scan.visit_FunctionDef
 
 
 def _drops_traceback(walked: list[ast.AST]) -> bool:

@@ -133,7 +133,7 @@ class ProjectSummaries:
 
     def describe(self, dependency: str, own_path: str) -> str:
         """What a dependency resolves to, as text (its digest keys cached phase-two results)."""
-        kind, _, name = dependency.partition(":") if ":" in dependency else ("", "", dependency)
+        kind, name = split_dependency(dependency)
         if kind == "g":
             return repr(self.g_attr(name, own_path))
         if kind == "session":
@@ -154,8 +154,13 @@ class ProjectSummaries:
         )
 
     def matters(self, dependency: str, own_path: str) -> bool:
-        """Would knowing this dependency's summary change what the importer finds?"""
-        kind, _, name = dependency.partition(":") if ":" in dependency else ("", "", dependency)
+        """Would knowing this dependency's summary change what the importer finds?
+
+        Each use is judged by what it needs: a value needs a non-opaque return, a sink
+        needs forwarded parameters, a log check needs "it logs"; an unqualified name
+        (a module the pre-pass skipped) matters if anything about it is known.
+        """
+        kind, name = split_dependency(dependency)
         if kind == "g":
             return bool(self.g_attr(name, own_path))
         if kind == "session":
@@ -163,17 +168,29 @@ class ProjectSummaries:
         if kind == "status":
             return int(name) in self.logged_statuses()
         found = self.locate(name)
-        if found is None:
+        if found is None or found[0].path == own_path:
             return False
         summary, local = found
-        if summary.path == own_path:
-            return False
         exported = summary.function(local)
-        return (
-            exported is not None
-            or local in summary.loggers
-            or local in dict(summary.exception_statuses)
-        )
+        uses = {
+            "value": exported is not None and not exported.returns.trivial,
+            "sink": exported is not None and bool(exported.logged_params),
+            "logs": exported is not None and exported.logs,
+            "logger": local in summary.loggers,
+            "raises": local in dict(summary.exception_statuses),
+        }
+        if kind in uses:
+            return uses[kind]
+        return any(uses.values())
+
+
+NAME_USES = frozenset({"value", "sink", "logs", "logger", "raises"})
+
+
+def split_dependency(dependency: str) -> tuple[str, str]:
+    """``value:svc.keys.get_key`` -> (``value``, ``svc.keys.get_key``); a plain name -> (``any``, name)."""
+    kind, sep, name = dependency.partition(":")
+    return (kind, name) if sep else ("any", dependency)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from . import flask_model as fm
 from .effects import calls_in, logs_in, statements_in
 from .imports import dotted_name
 from .index import Statement, blocks, body_of
+from .nodes import child_nodes
 from .taint import Kind
 from .vocabulary import CREDENTIAL_CHECKS
 
@@ -363,7 +364,9 @@ def _leaves(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
             stack.extend(arg.value for arg in node.args)
         elif isinstance(node, cst.BaseExpression):
             stack.extend(
-                c for c in node.children if isinstance(c, cst.BaseExpression | cst.ComparisonTarget)
+                c
+                for c in child_nodes(node)
+                if isinstance(c, cst.BaseExpression | cst.ComparisonTarget)
             )
         elif isinstance(node, cst.ComparisonTarget):
             stack.append(node.comparator)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from .._positions import positions
+from .._positions import all_positions
 from . import flask_model as fm
 from .rejections import app_wide_logged_statuses
 from .summary import ExportedFunction, ModuleSummary, SummaryLabel, SummaryTaint
@@ -39,7 +39,7 @@ class _Lines:
         if self.source is not None:
             return self._search(node, self.source)
         if self.positions is None:
-            self.positions = positions(self.module)
+            self.positions = all_positions(self.module)
         where = self.positions.get(node)
         return where.start.line if where is not None else 0
 
