@@ -6,10 +6,9 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from harness import FIXTURES
 
 from flasklint_keys._positions import all_positions, positions
-
-from harness import FIXTURES
 
 SOURCES = sorted(p for p in FIXTURES.rglob("*.py") if "fixes" not in p.parts)
 WATCHED = (
