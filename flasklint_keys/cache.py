@@ -226,6 +226,7 @@ def _summary(data: dict[str, Any]) -> ModuleSummary:
         loggers=tuple(data["loggers"]),
         exception_statuses=tuple((str(k), int(v)) for k, v in data["exception_statuses"]),
         logged_statuses=tuple(int(s) for s in data["logged_statuses"]),
+        constants=tuple((str(k), str(v)) for k, v in data["constants"]),
     )
 
 

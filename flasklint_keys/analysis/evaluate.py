@@ -399,11 +399,28 @@ class Evaluator:
 
     # -- subscripts and field reads ------------------------------------------------------
 
+    def key_of(self, expr: cst.BaseExpression | None) -> str | None:
+        """A literal key, or a constant naming one (``HEADER``, ``auth.API_KEY_HEADER``)."""
+        literal = string_value(expr)
+        if literal is not None or expr is None:
+            return literal
+        if isinstance(expr, cst.Name) and expr.value in self.index.constants:
+            return self.index.constants[expr.value]
+        if isinstance(expr, cst.Name | cst.Attribute):
+            qualified = self.index.imports.resolve(expr)
+            if qualified is not None:
+                return self.analysis.external_constant(qualified)
+        return None
+
     def _subscript(self, node: cst.Subscript, env: Env) -> Taint:
         base = self.eval(node.value, env)
         if short_slice(node):
             return CLEAN if base.tainted or base.clean else base
-        return self.field(node.value, base, subscript_key(node), node)
+        if _first_piece(node) and base.has(Kind.CRED):
+            # ``header.split(" ")[0]`` is the scheme ("Bearer"), ``decoded.split(":")[0]``
+            # the user name: the part before the secret, not the secret.
+            return Taint(frozenset(lb for lb in base.labels if lb.kind is not Kind.CRED))
+        return self.field(node.value, base, self.key_of(_index_expression(node)), node)
 
     def field(
         self,
@@ -505,7 +522,7 @@ class Evaluator:
         if qualified.startswith("os.path."):
             return CLEAN
         if qualified in ENV_READERS:
-            key = string_value(node.args[0].value) if node.args else None
+            key = self.key_of(node.args[0].value) if node.args else None
             if key is None:
                 return UNKNOWN
             default = self._args(node.args[1:2], env) if len(node.args) > 1 else None
@@ -545,7 +562,7 @@ class Evaluator:
             return taint_of(Label(rm.REQUEST_METHODS[method], f"request.{method}()", node=node))
         if base.has(Kind.DUMP) or base.has(Kind.URL):
             if method in rm.FIELD_READERS:
-                key = string_value(node.args[0].value) if node.args else None
+                key = self.key_of(node.args[0].value) if node.args else None
                 default = self._args(node.args[1:2], env) if len(node.args) > 1 else None
                 return self.field(receiver, base, key, node, default)
             if method in rm.WHOLE_VIEWS:
@@ -560,7 +577,7 @@ class Evaluator:
         if method in STRING_METHODS:
             return union([Taint(base.labels, base.clean), self._args(node.args, env)])
         if method in ("get", "pop", "setdefault") and node.args:
-            key = string_value(node.args[0].value)
+            key = self.key_of(node.args[0].value)
             default = self._args(node.args[1:2], env) if len(node.args) > 1 else None
             return self.field(receiver, base, key, node, default)
         if base.clean:
@@ -667,6 +684,28 @@ class Evaluator:
         if isinstance(node, cst.DictComp):
             return union([self.eval(node.key, inner), self.eval(node.value, inner)])
         return self.eval(node.elt, inner)
+
+
+_SPLITTERS = frozenset({"split", "rsplit", "partition", "rpartition"})
+
+
+def _first_piece(node: cst.Subscript) -> bool:
+    """``x.split(...)[0]`` / ``x.partition(...)[0]``."""
+    value = node.value
+    index = _index_expression(node)
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in _SPLITTERS
+        and isinstance(index, cst.Integer)
+        and index.value == "0"
+    )
+
+
+def _index_expression(node: cst.Subscript) -> cst.BaseExpression | None:
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        return node.slice[0].slice.value
+    return None
 
 
 def iterated_item(iter_expr: cst.BaseExpression, iterated: Taint) -> Taint:

@@ -103,6 +103,8 @@ class ModuleIndex:
     logger_attrs: set[str] = field(default_factory=set)
     # Module-level logger bindings -> the factory that made them ("logging.getLogger"...).
     module_loggers: dict[str, str] = field(default_factory=dict)
+    # Module-level string constants (``API_KEY_HEADER = "X-API-Key"``).
+    constants: dict[str, str] = field(default_factory=dict)
     g_assignments: dict[str, list[Assignment]] = field(default_factory=dict)
     session_assignments: dict[str, list[Assignment]] = field(default_factory=dict)
     # ``app.register_error_handler(X, fn)`` / ``app.add_url_rule(..., view_func=fn)`` calls.
@@ -175,6 +177,10 @@ def _scan_target(
     stmt: cst.BaseSmallStatement,
     scope: Scope,
 ) -> None:
+    if isinstance(scope, cst.Module) and isinstance(target, cst.Name):
+        literal = string_value(value)
+        if literal is not None:
+            index.constants[target.value] = literal
     if is_logger_factory(index, value):
         if isinstance(target, cst.Name):
             index.logger_names.add(target.value)

@@ -289,6 +289,12 @@ class ModuleAnalysis:
             return None
         return found
 
+    def external_constant(self, qualified: str) -> str | None:
+        absolute_name = self.qualify(qualified)
+        self.dependencies.add(f"const:{absolute_name}")
+        summaries = self.project.summaries
+        return summaries.constant(absolute_name) if summaries is not None else None
+
     def external_logger(self, qualified: str) -> bool:
         absolute_name = self.qualify(qualified)
         self.dependencies.add(f"logger:{absolute_name}")

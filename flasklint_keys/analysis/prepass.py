@@ -200,7 +200,8 @@ class _Scan:
         if node.arg is not None:
             self._identifier(node.arg)
             if node.arg.lower() == "debug" and _is_true(node.value):
-                self.flask_reasons.append("debug=True")
+                # ``app.run(debug=True)`` in an entry point that imports only ``create_app``.
+                self.reasons.append("debug=True")
 
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
@@ -240,7 +241,9 @@ class _Scan:
         if _is_true(node.value):
             for target in node.targets:
                 if isinstance(target, ast.Attribute) and target.attr == "debug":
-                    self.flask_reasons.append("debug = True")
+                    self.reasons.append("debug = True")
+                if isinstance(target, ast.Subscript) and _constant(target.slice) == "DEBUG":
+                    self.reasons.append('config["DEBUG"] = True')
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
@@ -333,6 +336,10 @@ def _digest_like(node: ast.expr) -> bool:
     )
     lowered = name.lower()
     return any(lowered == word or lowered.endswith("_" + word) for word in DIGEST_WORDS)
+
+
+def _constant(node: ast.expr) -> object:
+    return node.value if isinstance(node, ast.Constant) else None
 
 
 def _is_true(node: ast.expr) -> bool:

@@ -110,6 +110,10 @@ class ProjectSummaries:
         summary, name = found
         return dict(summary.exception_statuses).get(name)
 
+    def constant(self, qualified: str) -> str | None:
+        found = self.locate(qualified)
+        return dict(found[0].constants).get(found[1]) if found is not None else None
+
     def is_logger(self, qualified: str) -> bool:
         found = self.locate(qualified)
         return found is not None and found[1] in found[0].loggers
@@ -150,6 +154,7 @@ class ProjectSummaries:
                 summary.function(local),
                 local in summary.loggers,
                 dict(summary.exception_statuses).get(local),
+                dict(summary.constants).get(local),
             )
         )
 
@@ -178,13 +183,14 @@ class ProjectSummaries:
             "logs": exported is not None and exported.logs,
             "logger": local in summary.loggers,
             "raises": local in dict(summary.exception_statuses),
+            "const": local in dict(summary.constants),
         }
         if kind in uses:
             return uses[kind]
         return any(uses.values())
 
 
-NAME_USES = frozenset({"value", "sink", "logs", "logger", "raises"})
+NAME_USES = frozenset({"value", "sink", "logs", "logger", "raises", "const"})
 
 
 def split_dependency(dependency: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from libcst.metadata import CodeRange
 
 from .._positions import all_positions
 from . import flask_model as fm
+from .names import Strength
 from .rejections import app_wide_logged_statuses
 from .summary import ExportedFunction, ModuleSummary, SummaryLabel, SummaryTaint
 from .taint import Kind, Taint
@@ -83,6 +84,7 @@ def summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
         loggers=tuple(sorted(index.module_loggers)),
         exception_statuses=statuses,
         logged_statuses=tuple(sorted(app_wide_logged_statuses(analysis))),
+        constants=_credential_constants(analysis),
     )
 
 
@@ -150,3 +152,16 @@ def _taint(taint: Taint, path: str, lines: _Lines) -> SummaryTaint:
         else None
     )
     return SummaryTaint(labels, taint.clean and not labels, elements, fields)
+
+
+def _credential_constants(analysis: ModuleAnalysis) -> tuple[tuple[str, str], ...]:
+    """Constants that name a header, field or setting holding a credential."""
+    names = analysis.settings.names
+    strengths = (Strength.HEADER, Strength.REQUEST, Strength.SETTING)
+    return tuple(
+        sorted(
+            (name, value)
+            for name, value in analysis.index.constants.items()
+            if len(value) <= 64 and any(names.is_credential(value, s) for s in strengths)
+        )
+    )

@@ -84,6 +84,8 @@ class ModuleSummary:
     exception_statuses: tuple[tuple[str, int], ...] = ()
     # Statuses whose app-wide error handler (in this module) logs every time.
     logged_statuses: tuple[int, ...] = ()
+    # String constants that name a credential (``API_KEY_HEADER = "X-API-Key"``).
+    constants: tuple[tuple[str, str], ...] = ()
 
     def function(self, name: str) -> ExportedFunction | None:
         return next((f for f in self.functions if f.name == name), None)

@@ -79,7 +79,7 @@ app.run(host="0.0.0.0", debug=True)  # FLK401:25
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not isinstance(func, cst.Attribute) or not self.context.index.uses_flask:
+        if not isinstance(func, cst.Attribute) or not self._flask_app(func.value):
             return
         method = func.attr.value
         wanted = "debug" if method == "run" else "DEBUG" if method in CONFIG_UPDATERS else None
@@ -95,8 +95,24 @@ app.run(host="0.0.0.0", debug=True)  # FLK401:25
                     fix=debug_from_env_fix(self.context, arg.value),
                 )
 
+    def _flask_app(self, receiver: cst.BaseExpression) -> bool:
+        """A Flask module, or an app object by name (``app = create_app(); app.run(...)``)."""
+        if self.context.index.uses_flask:
+            return True
+        target = (
+            receiver.value
+            if isinstance(receiver, cst.Attribute) and receiver.attr.value == "config"
+            else receiver
+        )
+        return _is_app(target)
+
     def visit_Assign(self, node: cst.Assign) -> None:
-        if not _is_true(node.value) or not self.context.index.uses_flask:
+        if not _is_true(node.value):
+            return
+        if not self.context.index.uses_flask and not any(
+            isinstance(t.target, cst.Attribute | cst.Subscript) and self._flask_app(t.target.value)
+            for t in node.targets
+        ):
             return
         for target in node.targets:
             expr = target.target

@@ -5,7 +5,6 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis import request_model as rm
-from ..analysis.index import string_value, subscript_key
 from ..analysis.names import Strength
 from ..analysis.taint import Kind
 from ..model import Severity
@@ -78,10 +77,17 @@ def view():
             or not node.args
         ):
             return
-        self._check(node, func.value, string_value(node.args[0].value))
+        self._check(node, func.value, self._key(node.args[0].value))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        self._check(node, node.value, subscript_key(node))
+        index = node.slice[0].slice if len(node.slice) == 1 else None
+        if isinstance(index, cst.Index):
+            self._check(node, node.value, self._key(index.value))
+
+    def _key(self, expr: cst.BaseExpression) -> str | None:
+        """A literal, or a constant holding one (``request.args.get(KEY_PARAM)``)."""
+        ctx = self.context
+        return ctx.analysis.evaluator(ctx.scope).key_of(expr)
 
     def _check(
         self, node: cst.BaseExpression, receiver: cst.BaseExpression, key: str | None
