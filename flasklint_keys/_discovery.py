@@ -83,10 +83,18 @@ def _excluded(path: Path, rules: PathRules, root: Path, cwd: Path) -> bool:
 def _walk_directory(top: Path, rules: PathRules, root: Path, cwd: Path) -> Iterable[SourceFile]:
     listed = _git_listed(top)
     real_top = top.resolve()
+    try:
+        top_in_root: str | None = real_top.relative_to(root).as_posix()
+    except ValueError:
+        top_in_root = None
+    # os.walk does not enter symlinked directories, so below ``top`` the real path of a
+    # directory is ``real_top`` plus its relative path: no resolve() per file.
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         current = Path(dirpath)
+        relative = os.path.relpath(dirpath, top).replace(os.sep, "/")
+        place = _Place(rules, display_path(current, cwd), top_in_root, relative)
         dirnames[:] = sorted(
-            name for name in dirnames if not _excluded(current / name, rules, root, cwd)
+            name for name in dirnames if not place.excludes(name, current / name, root, cwd)
         )
         for name in sorted(filenames):
             if not name.endswith(".py"):
@@ -94,9 +102,30 @@ def _walk_directory(top: Path, rules: PathRules, root: Path, cwd: Path) -> Itera
             file = current / name
             if listed is not None and file.absolute() not in listed:
                 continue
-            if _excluded(file, rules, root, cwd) or not _inside(file, real_top):
+            if place.excludes(name, file, root, cwd) or not _inside(file, real_top):
                 continue
             yield SourceFile(file.absolute(), display_path(file, cwd))
+
+
+@dataclass(frozen=True)
+class _Place:
+    """One directory of the walk: the two spellings an exclude pattern may match."""
+
+    rules: PathRules
+    shown_dir: str
+    top_in_root: str | None
+    relative: str
+
+    def excludes(self, name: str, path: Path, root: Path, cwd: Path) -> bool:
+        if path.is_symlink():  # its real location may lie anywhere: resolve it
+            return _excluded(path, self.rules, root, cwd)
+        shown = f"{self.shown_dir}/{name}" if self.shown_dir != "." else name
+        if self.rules.excludes(shown):
+            return True
+        if self.top_in_root is None:
+            return False
+        parts = [p for p in (self.top_in_root, self.relative, name) if p and p != "."]
+        return self.rules.excludes("/".join(parts))
 
 
 def _inside(file: Path, real_top: Path) -> bool:

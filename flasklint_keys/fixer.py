@@ -27,7 +27,7 @@ from ._discovery import SourceFile
 from ._files import write_atomically
 from ._pool import parallel_map
 from ._suppressions import has_skip_file
-from .engine import ModuleFindings, Options, analyse_module
+from .engine import ModuleFindings, Options, analyse_module, run_deep
 from .model import Applicability, Finding, LintResult, sort_findings
 from .rules.base import NodeFix, RawFinding
 from .runner import run
@@ -67,7 +67,25 @@ def allowed(finding: Finding, unsafe: bool) -> bool:
 
 
 def fix_source(source: str, display: str, options: Options, unsafe: bool) -> FixOutcome:
-    """Apply every allowed fix to ``source`` until nothing changes (or MAX_PASSES)."""
+    """Apply every allowed fix to ``source`` until nothing changes (or MAX_PASSES).
+
+    Never raises. Like linting, a file too deeply nested for the default stack is
+    fixed again in a deep thread; if even that fails (or a rule crashes), the file
+    is left exactly as it was -- linting it reports the problem.
+    """
+    try:
+        return _fix_source(source, display, options, unsafe)
+    except RecursionError:
+        pass
+    except Exception:
+        return FixOutcome(display, source, source)
+    try:
+        return run_deep(lambda: _fix_source(source, display, options, unsafe))
+    except Exception:
+        return FixOutcome(display, source, source)
+
+
+def _fix_source(source: str, display: str, options: Options, unsafe: bool) -> FixOutcome:
     text = source
     applied = 0
     dropped: list[str] = []

@@ -85,3 +85,23 @@ def test_standard_library_through_every_rule() -> None:
         result = lint_source(source, path.relative_to(STDLIB).as_posix(), Options())
         internal += [e.path + ": " + e.message for e in result.errors if e.kind == "internal"]
     assert internal == []
+
+
+@pytest.mark.corpus
+def test_standard_library_survives_every_fix() -> None:
+    """--fix --unsafe-fixes over real code never raises; whatever it changes still parses,
+    and a second pass changes nothing. (The standard library is not a Flask app: few or
+    no fixes apply, so this guards the no-op path at scale; tests/fixtures/fixes covers
+    the fixes themselves.)"""
+    from flasklint_keys.fixer import fix_source, parses
+
+    for path in stdlib_files()[5::RULES_STRIDE]:
+        source, _ = decode_source(path.read_bytes(), path.name)
+        if source is None or not parses(source):
+            continue
+        display = path.relative_to(STDLIB).as_posix()
+        outcome = fix_source(source, display, Options(), unsafe=True)
+        assert parses(outcome.fixed), display
+        assert outcome.dropped == (), outcome.dropped
+        if outcome.changed:
+            assert not fix_source(outcome.fixed, display, Options(), unsafe=True).changed, display

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,26 @@ def test_fix_that_breaks_the_file_is_dropped(monkeypatch: pytest.MonkeyPatch) ->
 def test_skip_file_is_never_fixed() -> None:
     source = "# flasklint-keys: skip-file\nimport logging\nlogging.info(password)\n"
     assert not fix_source(source, "s.py", Options(), unsafe=True).changed
+
+
+def test_deeply_nested_file_is_fixed_in_a_deep_thread() -> None:
+    # Past the default recursion limit (the standard library has such files); the fix
+    # still lands, and the recursion limit is left as it was.
+    chain = " + ".join(["'x'"] * 1500)
+    source = f"import logging\nlogging.info('%s', password)\nbanner = {chain}\n"
+    before = sys.getrecursionlimit()
+    outcome = fix_source(source, "deep.py", Options(), unsafe=True)
+    assert sys.getrecursionlimit() == before
+    assert outcome.changed and fixer.parses(outcome.fixed)
+    assert outcome.fixed.endswith(f"banner = {chain}\n")
+
+
+def test_implicitly_concatenated_literals_of_any_length() -> None:
+    words = " ".join(f'"w{i} "' for i in range(3000))
+    source = f"import logging\nlogging.info({words} + password)\n"
+    result = lint_source(source, "long.py", Options())
+    assert result.errors == ()
+    assert [(f.code, f.line) for f in result.findings] == [("FLK101", 2)]
 
 
 # -- the command line -----------------------------------------------------------------------

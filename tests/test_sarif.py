@@ -330,6 +330,12 @@ def test_exact_result_for_one_leak(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             for number, r in enumerate(finding["related"], start=1)
         ],
     }
+    steps = [
+        {"location": {k: v for k, v in related.items() if k != "id"}}
+        for related in expected["relatedLocations"]
+    ]
+    sink = {**expected["locations"][0], "message": {"text": finding["message"]}}
+    expected["codeFlows"] = [{"threadFlows": [{"locations": [*steps, {"location": sink}]}]}]
     if finding["fix"] is not None:
         expected["fixes"] = _sarif_fixes(finding["fix"], uri)
     assert finding["related"] and finding["path"] == "my app/views.py"

@@ -278,9 +278,17 @@ def string_value(expr: cst.BaseExpression | None) -> str | None:
             return None  # ``"\N{NO SUCH NAME}"``: CPython rejects it too
         return value if isinstance(value, str) else None
     if isinstance(expr, cst.ConcatenatedString):
-        left = string_value(expr.left)
-        right = string_value(expr.right)
-        return left + right if left is not None and right is not None else None
+        # A loop, not recursion: generated code concatenates thousands of literals.
+        pieces: list[str] = []
+        current: cst.BaseExpression = expr
+        while isinstance(current, cst.ConcatenatedString):
+            left = string_value(current.left)
+            if left is None:
+                return None
+            pieces.append(left)
+            current = current.right
+        last = string_value(current)
+        return "".join(pieces) + last if last is not None else None
     return None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .summary import ExportedFunction, ModuleSummary, SummaryTaint
@@ -18,11 +19,15 @@ MAX_REEXPORT_DEPTH = 5
 
 def project_root(path: Path) -> Path | None:
     """The nearest ancestor holding pyproject.toml / setup.py / setup.cfg."""
-    directory = path if path.is_dir() else path.parent
-    for candidate in (directory, *directory.parents):
-        if any((candidate / marker).is_file() for marker in ROOT_MARKERS):
-            return candidate
-    return None
+    return _root_of(path if path.is_dir() else path.parent)
+
+
+@lru_cache(maxsize=4096)
+def _root_of(directory: Path) -> Path | None:
+    if any((directory / marker).is_file() for marker in ROOT_MARKERS):
+        return directory
+    parent = directory.parent
+    return None if parent == directory else _root_of(parent)
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -58,6 +63,10 @@ class ProjectSummaries:
     modules: dict[str, ModuleSummary] = field(default_factory=dict)
     packages: set[str] = field(default_factory=set)
     _suffix: dict[str, list[str]] = field(default_factory=dict)
+    # attr/key -> (defining path, taint): built once, looked up for every module.
+    _g: dict[str, list[tuple[str, SummaryTaint]]] = field(default_factory=dict)
+    _session: dict[str, list[tuple[str, SummaryTaint]]] = field(default_factory=dict)
+    _logged: frozenset[int] = frozenset()
 
     @classmethod
     def build(
@@ -66,10 +75,18 @@ class ProjectSummaries:
         project = cls(packages=set(packages))
         for summary in summaries:
             project.modules[summary.module] = summary
-        for name in project.modules:
+        for name, summary in project.modules.items():
             parts = name.split(".")
             for start in range(1, len(parts)):
                 project._suffix.setdefault(".".join(parts[start:]), []).append(name)
+            # dict(): a module that assigns one attribute twice contributes its last value.
+            for attr, taint in dict(summary.g_attrs).items():
+                project._g.setdefault(attr, []).append((summary.path, taint))
+            for key, taint in dict(summary.session_keys).items():
+                project._session.setdefault(key, []).append((summary.path, taint))
+        project._logged = frozenset(
+            s for summary in project.modules.values() for s in summary.logged_statuses
+        )
         return project
 
     def _module(self, name: str) -> ModuleSummary | None:
@@ -119,21 +136,13 @@ class ProjectSummaries:
         return found is not None and found[1] in found[0].loggers
 
     def g_attr(self, attr: str, exclude: str) -> list[SummaryTaint]:
-        return [
-            dict(s.g_attrs)[attr]
-            for s in self.modules.values()
-            if s.path != exclude and attr in dict(s.g_attrs)
-        ]
+        return [taint for path, taint in self._g.get(attr, ()) if path != exclude]
 
     def session_key(self, key: str, exclude: str) -> list[SummaryTaint]:
-        return [
-            dict(s.session_keys)[key]
-            for s in self.modules.values()
-            if s.path != exclude and key in dict(s.session_keys)
-        ]
+        return [taint for path, taint in self._session.get(key, ()) if path != exclude]
 
     def logged_statuses(self) -> frozenset[int]:
-        return frozenset(status for s in self.modules.values() for status in s.logged_statuses)
+        return self._logged
 
     def describe(self, dependency: str, own_path: str) -> str:
         """What a dependency resolves to, as text (its digest keys cached phase-two results)."""

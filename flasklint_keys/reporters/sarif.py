@@ -130,6 +130,18 @@ def _related(index: int, related: Related) -> Json:
     }
 
 
+def _code_flow(finding: Finding) -> Json:
+    """Where the credential entered, then where it leaks (viewers step through it)."""
+    steps = [
+        {"location": {k: v for k, v in _related(0, r).items() if k != "id"}}
+        for r in finding.related
+    ]
+    sink = dict(_location(finding))
+    sink["message"] = {"text": finding.message}
+    steps.append({"location": sink})
+    return {"threadFlows": [{"locations": steps}]}
+
+
 def _fixes(finding: Finding, fix: Fix) -> list[Json]:
     replacements = [
         {
@@ -171,6 +183,7 @@ def _result(
         out["relatedLocations"] = [
             _related(i, related) for i, related in enumerate(finding.related, start=1)
         ]
+        out["codeFlows"] = [_code_flow(finding)]
     if finding.fix is not None and finding.fix.edits:
         out["fixes"] = _fixes(finding, finding.fix)
     if include_suppressed:
