@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
@@ -51,6 +50,8 @@ def parallel_map(
             if done is not None:
                 done()
         return cast(list[R], results)
+    from concurrent.futures import ProcessPoolExecutor  # a warm run never needs it
+
     chunksize = max(1, min(16, len(items) // (jobs * 16)))
     with ProcessPoolExecutor(
         max_workers=jobs, initializer=_start_worker, initargs=(initializer, *initargs)

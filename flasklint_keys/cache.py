@@ -1,10 +1,12 @@
 """The result cache: one compact JSON file per project, ``.flasklint_cache/cache-v1.json``.
 
-An entry is reused only when the file's content hash and its stamp (inode,
-modification time, size) are unchanged and the run's key matches: tool version, a digest of the tool's own source (so any change to
+An entry is reused only when the file's stamp (inode, modification time in
+nanoseconds, size) is unchanged -- such a file is not even read -- and the run's
+key matches: tool version, a digest of the tool's own source (so any change to
 a rule invalidates everything), the effective configuration and the Python
-version. Phase-two results also record a digest of the summaries they used, so
-a module is re-linted exactly when something it imports changed.
+version. The content hash is kept to notice a file rewritten during a run.
+Phase-two results also record a digest of the summaries they used, so a module
+is re-linted exactly when something it imports changed.
 
 JSON, not pickle: a cache directory found in a repository being scanned is
 data, and loading it must never run code. The stamp makes a cache committed to
@@ -15,10 +17,12 @@ inodes and times of a fresh clone, so a planted cache cannot hide findings.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import enum
 import hashlib
 import json
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -85,6 +89,8 @@ class Cache:
     key: str
     entries: dict[str, Entry] = field(default_factory=dict)
     dirty: bool = False
+    # The JSON of entries loaded and not replaced since: saved again as they were read.
+    _loaded: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, directory: Path, key: str) -> Cache:
@@ -101,17 +107,27 @@ class Cache:
             for name, data in files.items():
                 with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
                     cache.entries[name] = _entry(data)
+                    cache._loaded[name] = data
         return cache
 
-    def get(self, path: str, digest: str, stamp: str) -> Entry | None:
+    def unchanged(self, path: str, stamp: str) -> Entry | None:
+        """The entry of a file whose inode, modification time and size are as recorded.
+
+        Like ruff and mypy, an unchanged stamp is taken to mean unchanged content:
+        the file is then neither read nor hashed.
+        """
         entry = self.entries.get(path)
-        return (
-            entry if entry is not None and entry.hash == digest and entry.stamp == stamp else None
-        )
+        return entry if entry is not None and stamp and entry.stamp == stamp else None
 
     def put(self, path: str, entry: Entry) -> None:
         self.entries[path] = entry
+        self._loaded.pop(path, None)
         self.dirty = True
+
+    def forget(self, path: str) -> None:
+        if self.entries.pop(path, None) is not None:
+            self._loaded.pop(path, None)
+            self.dirty = True
 
     def save(self) -> None:
         """Write atomically; a cache that cannot be written is simply not kept."""
@@ -120,19 +136,43 @@ class Cache:
         document = {
             "format": FORMAT,
             "key": self.key,
-            "files": {name: _entry_json(entry) for name, entry in sorted(self.entries.items())},
+            "files": {
+                name: self._loaded.get(name) or _entry_json(entry)
+                for name, entry in sorted(self.entries.items())
+            },
         }
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("*\n", encoding="utf-8")
-            data = json.dumps(document, separators=(",", ":"), sort_keys=True).encode("utf-8")
+            data = json.dumps(document, separators=(",", ":")).encode("utf-8")
             write_atomically(self.path, data)
         self.dirty = False
 
 
 # -- JSON codec ---------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict`` without its deep copies (several times faster on findings)."""
+    if isinstance(value, enum.Enum):  # before str: Severity and Applicability are str enums
+        return value.value
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, frozenset | set):
+        return sorted(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    names = _FIELDS.get(type(value))
+    if names is None:
+        names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: _plain(getattr(value, name)) for name in names}
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
@@ -141,7 +181,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
         "stamp": entry.stamp,
         "analysed": entry.analysed,
         "summarised": entry.summarised,
-        "summary": asdict(entry.summary) if entry.summary is not None else None,
+        "summary": _plain(entry.summary),
         "dependencies": sorted(entry.dependencies),
         "first": _result_json(entry.first),
         "final": _result_json(entry.final) if entry.final is not None else None,
@@ -167,7 +207,7 @@ def _result_json(result: FileResult) -> dict[str, Any]:
     return {
         "path": result.path,
         "findings": [_finding_json(f) for f in result.findings],
-        "errors": [asdict(e) for e in result.errors],
+        "errors": _plain(result.errors),
         "unused": [list(u) for u in result.unused_suppressions],
     }
 
@@ -182,10 +222,7 @@ def _result(data: dict[str, Any]) -> FileResult:
 
 
 def _finding_json(finding: Finding) -> dict[str, Any]:
-    out = asdict(finding)
-    out["severity"] = finding.severity.value
-    if finding.fix is not None:
-        out["fix"]["applicability"] = finding.fix.applicability.value
+    out: dict[str, Any] = _plain(finding)  # enums become their values
     return out
 
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -15,7 +15,6 @@ from . import __version__
 from ._rule_index import CODES as ALL_CODES
 from ._rule_index import RULES
 from ._source import STDIN, decode_source
-from .baseline import Baseline, BaselineError, apply_baseline, load_baseline, write_baseline
 from .config import (
     Config,
     ConfigError,
@@ -31,6 +30,9 @@ from .model import LintResult, Severity
 from .options import Options
 from .reporters import REPORTERS, ReportOptions
 from .runner import default_cache_dir, run
+
+if TYPE_CHECKING:
+    from .baseline import Baseline
 
 # Features that need LibCST (fixing, --add-noqa, standard input, --explain) import it
 # when used: linting a cached tree or printing --version starts in a fraction of the time.
@@ -373,6 +375,8 @@ def main(
     if write_baseline is not None:
         sys.exit(_write_baseline(result, write_baseline))
     if known is not None:
+        from .baseline import apply_baseline
+
         result = apply_baseline(result, known)
     if add_noqa:
         sys.exit(_add_noqa(result, options))
@@ -477,6 +481,8 @@ def _read_stdin() -> bytes:
 def _load_baseline(path: str | None) -> Baseline | None:
     if path is None:
         return None
+    from .baseline import BaselineError, load_baseline
+
     try:
         return load_baseline(Path(path))
     except BaselineError as exc:
@@ -484,6 +490,8 @@ def _load_baseline(path: str | None) -> Baseline | None:
 
 
 def _write_baseline(result: LintResult, path: str) -> int:
+    from .baseline import BaselineError, write_baseline
+
     try:
         count = write_baseline(result, Path(path))
     except BaselineError as exc:

@@ -7,7 +7,7 @@ Everything here is a frozen dataclass so results can cross process boundaries
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -129,7 +129,8 @@ class LintResult:
     errors: tuple[FileError, ...]
     files_checked: int
     enabled: tuple[str, ...] = ()  # codes of the enabled rules, sorted
-    sources: dict[str, str] = field(default_factory=dict, compare=False)
+    # Text of files with findings (the runner reads them lazily, when a reporter asks).
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def rules(self) -> tuple[RuleMeta, ...]:

@@ -15,8 +15,8 @@ import ast
 import hashlib
 import os
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -24,7 +24,6 @@ from ._discovery import SourceFile, discover
 from ._pool import parallel_map
 from ._source import decode_source, read_bytes
 from ._suppressions import has_skip_file
-from .analysis.prepass import Prepass, prepass
 from .analysis.project import (
     NAME_USES,
     ProjectContext,
@@ -40,8 +39,9 @@ from .cache import CACHE_DIR, Cache, Entry, content_hash, file_stamp, run_key
 from .model import FileError, FileResult, Finding, LintResult, sort_findings
 from .options import Options
 
-if TYPE_CHECKING:  # LibCST-backed; imported at run time only where a file needs it
+if TYPE_CHECKING:  # imported at run time only where a file needs it
     from .analysis.module import ModuleAnalysis
+    from .analysis.prepass import Prepass
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -74,6 +74,7 @@ class RunStats:
     """What a run did; the benchmark and the cache tests read it."""
 
     files: int = 0
+    read: int = 0  # files read from disk (an unchanged stamp in the cache spares it)
     cached: int = 0
     skipped_by_prepass: int = 0
     parsed: int = 0  # LibCST parses, all phases
@@ -88,6 +89,7 @@ class _State:
     entry: Entry | None = None
     final: FileResult | None = None
     deps_digest: str = ""
+    stale: bool = False  # its cache entry turned out not to describe its text
 
 
 # -- per-file work (runs in worker processes) -----------------------------------------------
@@ -164,6 +166,8 @@ def _summary(analysis: ModuleAnalysis, unit: Unit) -> ModuleSummary | None:
 
 def _prepass(text: str, options: Options) -> Prepass | None:
     """The pre-pass decision, or None when it cannot be made (LibCST then decides)."""
+    from .analysis.prepass import prepass  # only files read need it; a warm run reads none
+
     settings = AnalysisSettings.from_config(options.config)
     try:
         with warnings.catch_warnings():
@@ -246,28 +250,29 @@ class Runner:
         roots: dict[Path, Path] = {}
         states = []
         for file in files:
+            root = _root_for(file.path, roots, self.cwd)
+            name = module_name(file.path, root)
+            is_package = file.path.name == "__init__.py"
+            stamp = file_stamp(file.path)
+            entry = self.cache.unchanged(file.display, stamp) if self.cache else None
+            if entry is not None:  # read later, and only if its text is needed
+                states.append(_State(Unit(file, name, is_package, b""), entry.hash, stamp, entry))
+                self.stats.cached += 1
+                continue
             data, error = read_bytes(file.path, file.display)
+            self.stats.read += 1
             if data is None:
                 if error is not None:
                     errors.append(error)
                 continue
-            root = _root_for(file.path, roots, self.cwd)
-            name = module_name(file.path, root)
-            unit = Unit(file, name, file.path.name == "__init__.py", data)
-            states.append(_State(unit, content_hash(data), file_stamp(file.path)))
+            unit = Unit(file, name, is_package, data)
+            states.append(_State(unit, content_hash(data), stamp))
         return states
 
     def _phase_one(self, states: list[_State]) -> None:
         todo: list[_State] = []
         for state in states:
-            cached = (
-                self.cache.get(state.unit.file.display, state.digest, state.stamp)
-                if self.cache
-                else None
-            )
-            if cached is not None:
-                state.entry = cached
-                self.stats.cached += 1
+            if state.entry is not None:
                 self._tick(len(states))
             else:
                 todo.append(state)
@@ -305,7 +310,11 @@ class Runner:
                 target = _defining_module(dep, by_module)
                 if target is not None and target.entry is not None and not target.entry.summarised:
                     wanted[target.unit.module] = target
-        todo = sorted(wanted.values(), key=lambda s: s.unit.file.display)
+        todo = [
+            state
+            for state in sorted(wanted.values(), key=lambda s: s.unit.file.display)
+            if self._load(state)
+        ]
         outcomes = _parallel(_summary_task, [s.unit for s in todo], self.options, self.jobs)
         for state, summary in zip(todo, outcomes, strict=True):
             assert state.entry is not None
@@ -330,6 +339,8 @@ class Runner:
         for state in states:
             entry = state.entry
             assert entry is not None
+            if state.final is not None:
+                continue  # gone before it could be read (see _load)
             display = state.unit.file.display
             mattering = sorted(d for d in entry.dependencies if summaries.matters(d, display))
             if not mattering:
@@ -338,7 +349,7 @@ class Runner:
             state.deps_digest = _dependency_digest(mattering, summaries, display)
             if entry.final is not None and entry.final_digest == state.deps_digest:
                 state.final = entry.final
-            else:
+            elif self._load(state):
                 todo.append(state)
         outcomes = _parallel(
             _phase_two_task, [s.unit for s in todo], self.options, self.jobs, summaries
@@ -354,8 +365,28 @@ class Runner:
 
     # -- bookkeeping ------------------------------------------------------------------------
 
+    def _load(self, state: _State) -> bool:
+        """Read a file the cache spared reading, now that its text is needed."""
+        if state.unit.data or not state.stamp:
+            return True
+        data, error = read_bytes(state.unit.file.path, state.unit.file.display)
+        self.stats.read += 1
+        if data is None:  # gone since the run started
+            display = state.unit.file.display
+            errors = (error,) if error else ()
+            state.final = FileResult(display, errors=errors)
+            return False
+        if content_hash(data) != state.digest:
+            # Same stamp, other text (a tool that restores modification times): lint
+            # what is there now, and make the next run start this file afresh.
+            state.stale = True
+            if self.cache is not None:
+                self.cache.forget(state.unit.file.display)
+        state.unit = replace(state.unit, data=data)
+        return True
+
     def _store(self, state: _State) -> None:
-        if self.cache is not None and state.entry is not None:
+        if self.cache is not None and state.entry is not None and not state.stale:
             self.cache.put(state.unit.file.display, state.entry)
 
     def _tick(self, total: int) -> None:
@@ -365,23 +396,65 @@ class Runner:
 
     def _result(self, states: list[_State], errors: list[FileError]) -> LintResult:
         findings: list[Finding] = []
-        sources: dict[str, str] = {}
+        sources: dict[str, Unit] = {}
         for state in states:
             result = state.final
             assert result is not None
             findings.extend(result.findings)
             errors.extend(result.errors)
             if result.findings:
-                text, _ = decode_source(state.unit.data, state.unit.file.display)
-                if text is not None:
-                    sources[result.path] = text
+                sources[result.path] = state.unit
         return LintResult(
             findings=sort_findings(findings),
             errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
             files_checked=self.stats.files,
             enabled=tuple(sorted(self.options.enabled)),
-            sources=sources,
+            sources=Sources(sources),
         )
+
+
+class Sources(Mapping[str, str]):
+    """The text of each file with findings, read and decoded only if a reporter asks.
+
+    JSON and GitHub output never look; text and SARIF read only the files they show.
+    """
+
+    def __init__(self, units: dict[str, Unit]) -> None:
+        self._units = units
+        self._texts: dict[str, str | None] = {}
+
+    def __getitem__(self, path: str) -> str:
+        if path not in self._texts:
+            self._texts[path] = _text_of(self._units[path])
+        text = self._texts[path]
+        if text is None:
+            raise KeyError(path)
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([path for path in self._units if path in self])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str) or path not in self._units:
+            return False
+        try:
+            self[path]
+        except KeyError:
+            return False
+        return True
+
+
+def _text_of(unit: Unit) -> str | None:
+    data: bytes | None = unit.data
+    if not data:
+        data, _ = read_bytes(unit.file.path, unit.file.display)
+        if data is None:
+            return None
+    text, _ = decode_source(data, unit.file.display)
+    return text
 
 
 def _root_for(path: Path, roots: dict[Path, Path], cwd: Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -91,10 +92,17 @@ def _cached_run(root: Path, options: Options | None = None) -> tuple[LintResult,
 def test_warm_run_parses_nothing_and_agrees(project: Path) -> None:
     cold, first = _cached_run(project)
     warm, second = _cached_run(project)
-    assert first.parsed > 0 and first.cached == 0
+    assert first.parsed > 0 and first.cached == 0 and first.read == first.files
     assert second.parsed == 0 and second.cached == second.files == first.files
+    assert second.read == 0  # unchanged stamps: not even read
     assert _keys(warm.findings) == _keys(cold.findings)
     assert _keys(cold.findings) == _keys(_run(project).findings)
+    # Reporters still get the text of every file with findings, read when asked for.
+    paths = sorted({f.path for f in warm.findings})
+    assert sorted(warm.sources) == paths
+    for path in paths:
+        assert warm.sources[path] == (project / path).read_text(encoding="utf-8")
+    assert second.read == 0  # reading sources for a reporter is not the linter's reading
 
 
 def test_changed_file_is_reanalysed_alone(project: Path) -> None:
@@ -118,9 +126,40 @@ def test_changing_a_module_relints_its_dependents_only(project: Path) -> None:
     )
     result, stats = _cached_run(project)
     assert stats.relinted == 1  # svc/views/items.py, the only module using extract_key
+    assert stats.read == 2  # keys.py, changed; items.py, unchanged but re-linted
     leaks = [f for f in result.findings if f.code == "FLK101" and "extract_key" in f.message]
     assert leaks == []
     assert _keys(result.findings) == _keys(_run(project).findings)
+
+
+def test_rewritten_file_with_its_old_stamp_is_linted_afresh(project: Path) -> None:
+    """An unchanged stamp skips reading. A tool that restores modification times can
+    rewrite a file without changing its stamp; once its text is needed, the run
+    notices, lints what is there, and the next run reads it again."""
+    _cached_run(project)
+    keys = project / "svc" / "keys.py"
+    keys.write_text(  # items.py must be re-linted, so its text is needed
+        keys.read_text(encoding="utf-8").replace(
+            'return key, "header"', 'return hashlib.sha256(key.encode()).hexdigest(), "header"'
+        ),
+        encoding="utf-8",
+    )
+    items = project / "svc" / "views" / "items.py"
+    info = items.stat()
+    harmless = 'log.info("origin %s", origin)'
+    leak = 'log.info("t %s", g.token)'.ljust(len(harmless))  # as long: the size stays
+    items.write_text(items.read_text(encoding="utf-8").replace(harmless, leak), encoding="utf-8")
+    os.utime(items, ns=(info.st_atime_ns, info.st_mtime_ns))
+    if (items.stat().st_ino, items.stat().st_size) != (info.st_ino, info.st_size):
+        pytest.skip("the file system gave the rewritten file a new inode or size")
+    result, _ = _cached_run(project)
+    assert result.errors == ()
+    assert _keys(result.findings) == _keys(_run(project).findings)
+    assert ("FLK101", "svc/views/items.py", 23) in {
+        (f.code, f.path, f.line) for f in result.findings
+    }
+    _, stats = _cached_run(project)
+    assert stats.read == 1  # items.py: its entry was dropped
 
 
 def test_configuration_change_invalidates(project: Path) -> None:

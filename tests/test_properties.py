@@ -8,6 +8,7 @@ are kept small so the whole module runs in a few seconds.
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -149,7 +150,7 @@ def test_serial_and_parallel_runs_agree(sources: list[str]) -> None:
             (root / f"m{number:02d}.py").write_text(source, encoding="utf-8")
         # Small directories are linted serially; force the process pool, and check it ran.
         patch.setattr(_pool, "PARALLEL_THRESHOLD", 1)
-        patch.setattr(_pool, "ProcessPoolExecutor", CountingPool)
+        patch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)  # imported lazily
         patch.chdir(root)
         serial = _json(root, 1)
         before = CountingPool.started
