@@ -50,15 +50,25 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class Unit:
-    """One file as the workers see it."""
+    """One file as the workers see it. Workers read it: the main process, whose
+    memory every forked worker inherits, never holds the sources of a whole tree."""
 
     file: SourceFile
     module: str
     is_package: bool
-    data: bytes
+    size: int = 0  # from the stamp: heaviest files go first
+    digest: str = ""  # the content hash the run expects, once known
 
     def context(self, summaries: ProjectSummaries | None = None) -> ProjectContext:
         return ProjectContext(self.module, self.is_package, summaries)
+
+    def read(self) -> tuple[str | None, str, FileError | None]:
+        """Its text (None if unreadable or undecodable), content hash and the error."""
+        data, error = read_bytes(self.file.path, self.file.display)
+        if data is None:
+            return None, "", error
+        text, error = decode_source(data, self.file.display)
+        return text, content_hash(data), error
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,13 @@ class PhaseOne:
     analysed: bool
     summary: ModuleSummary | None
     dependencies: frozenset[str]
+    digest: str = ""  # "" when the file could not be read
+
+
+@dataclass(frozen=True)
+class PhaseTwo:
+    result: FileResult
+    digest: str  # what was linted; differs from Unit.digest if the file changed
 
 
 @dataclass
@@ -74,7 +91,7 @@ class RunStats:
     """What a run did; the benchmark and the cache tests read it."""
 
     files: int = 0
-    read: int = 0  # files read from disk (an unchanged stamp in the cache spares it)
+    read: int = 0  # reads of a file for linting, any phase (an unchanged stamp spares them)
     cached: int = 0
     skipped_by_prepass: int = 0
     parsed: int = 0  # LibCST parses, all phases
@@ -84,12 +101,10 @@ class RunStats:
 @dataclass
 class _State:
     unit: Unit
-    digest: str
     stamp: str = ""
     entry: Entry | None = None
     final: FileResult | None = None
     deps_digest: str = ""
-    stale: bool = False  # its cache entry turned out not to describe its text
 
 
 # -- per-file work (runs in worker processes) -----------------------------------------------
@@ -97,31 +112,30 @@ class _State:
 
 def phase_one(unit: Unit, options: Options) -> PhaseOne:
     display = unit.file.display
-    text, error = decode_source(unit.data, display)
+    text, digest, error = unit.read()
     if text is None:
-        return PhaseOne(
-            FileResult(display, errors=(error,) if error else ()), False, None, frozenset()
-        )
+        errors = (error,) if error else ()
+        return PhaseOne(FileResult(display, errors=errors), False, None, frozenset(), digest)
     if has_skip_file(text):
-        return PhaseOne(FileResult(display), False, None, frozenset())
+        return PhaseOne(FileResult(display), False, None, frozenset(), digest)
     decision = _prepass(text, options) if options.prepass else None
     if decision is not None and not decision.needed:
         deps = frozenset(_absolute_deps(decision.dependencies, unit))
-        return PhaseOne(FileResult(display), False, None, deps)
+        return PhaseOne(FileResult(display), False, None, deps, digest)
     from . import engine  # LibCST is imported only when a file needs it
 
     analyses: list[ModuleAnalysis] = []
     result = engine.lint_source(text, display, options, unit.context(), analyses.append)
     if not analyses:
-        return PhaseOne(result, True, None, frozenset())
+        return PhaseOne(result, True, None, frozenset(), digest)
     analysis = analyses[0]
     summary = _summary(analysis, unit)
-    return PhaseOne(result, True, summary, frozenset(analysis.dependencies))
+    return PhaseOne(result, True, summary, frozenset(analysis.dependencies), digest)
 
 
 def summarise_only(unit: Unit, options: Options) -> ModuleSummary | None:
     """A module the pre-pass skipped but an analysed module uses: its summary only."""
-    text, _ = decode_source(unit.data, unit.file.display)
+    text, _, _ = unit.read()
     if text is None:
         return None
 
@@ -146,13 +160,14 @@ def summarise_only(unit: Unit, options: Options) -> ModuleSummary | None:
         return None
 
 
-def phase_two(unit: Unit, options: Options, summaries: ProjectSummaries) -> FileResult:
-    text, error = decode_source(unit.data, unit.file.display)
+def phase_two(unit: Unit, options: Options, summaries: ProjectSummaries) -> PhaseTwo:
+    display = unit.file.display
+    text, digest, error = unit.read()
     if text is None:
-        return FileResult(unit.file.display, errors=(error,) if error else ())
+        return PhaseTwo(FileResult(display, errors=(error,) if error else ()), digest)
     from . import engine
 
-    return engine.lint_source(text, unit.file.display, options, unit.context(summaries))
+    return PhaseTwo(engine.lint_source(text, display, options, unit.context(summaries)), digest)
 
 
 def _summary(analysis: ModuleAnalysis, unit: Unit) -> ModuleSummary | None:
@@ -204,7 +219,7 @@ def _summary_task(unit: Unit) -> ModuleSummary | None:
     return summarise_only(unit, _WORKER[0])
 
 
-def _phase_two_task(unit: Unit) -> FileResult:
+def _phase_two_task(unit: Unit) -> PhaseTwo:
     assert _WORKER is not None and _WORKER[1] is not None
     return phase_two(unit, _WORKER[0], _WORKER[1])
 
@@ -217,7 +232,7 @@ def _parallel(
     summaries: ProjectSummaries | None = None,
     done: Callable[[], None] | None = None,
 ) -> list[R]:
-    return parallel_map(task, units, jobs, _init, (options, summaries), lambda u: len(u.data), done)
+    return parallel_map(task, units, jobs, _init, (options, summaries), lambda u: u.size, done)
 
 
 # -- a whole run ---------------------------------------------------------------------------------
@@ -234,39 +249,34 @@ class Runner:
     _done: int = 0
 
     def run(self, files: Sequence[SourceFile], errors: Iterable[FileError]) -> LintResult:
-        all_errors = list(errors)
         self.stats.files = len(files)
-        states = self._read(files, all_errors)
+        states = self._states(files)
         self._phase_one(states)
         summaries = self._summaries(states)
         self._phase_two(states, summaries)
         if self.cache is not None:
             self.cache.save()
-        return self._result(states, all_errors)
+        return self._result(states, list(errors))
 
-    # -- reading and phase one ------------------------------------------------------------
+    # -- the files and phase one ----------------------------------------------------------
 
-    def _read(self, files: Sequence[SourceFile], errors: list[FileError]) -> list[_State]:
+    def _states(self, files: Sequence[SourceFile]) -> list[_State]:
+        """One state per file; those with an unchanged stamp start from their cache entry."""
         roots: dict[Path, Path] = {}
         states = []
         for file in files:
             root = _root_for(file.path, roots, self.cwd)
-            name = module_name(file.path, root)
-            is_package = file.path.name == "__init__.py"
             stamp = file_stamp(file.path)
             entry = self.cache.unchanged(file.display, stamp) if self.cache else None
-            if entry is not None:  # read later, and only if its text is needed
-                states.append(_State(Unit(file, name, is_package, b""), entry.hash, stamp, entry))
-                self.stats.cached += 1
-                continue
-            data, error = read_bytes(file.path, file.display)
-            self.stats.read += 1
-            if data is None:
-                if error is not None:
-                    errors.append(error)
-                continue
-            unit = Unit(file, name, is_package, data)
-            states.append(_State(unit, content_hash(data), stamp))
+            unit = Unit(
+                file,
+                module_name(file.path, root),
+                file.path.name == "__init__.py",
+                size=_stamp_size(stamp),
+                digest=entry.hash if entry is not None else "",
+            )
+            states.append(_State(unit, stamp, entry))
+            self.stats.cached += entry is not None
         return states
 
     def _phase_one(self, states: list[_State]) -> None:
@@ -283,11 +293,13 @@ class Runner:
             self.jobs,
             done=lambda: self._tick(len(states)),
         )
+        self.stats.read += len(todo)
         for state, outcome in zip(todo, outcomes, strict=True):
             self.stats.parsed += outcome.analysed
-            self.stats.skipped_by_prepass += not outcome.analysed
+            self.stats.skipped_by_prepass += not outcome.analysed and bool(outcome.digest)
+            state.unit = replace(state.unit, digest=outcome.digest)
             state.entry = Entry(
-                hash=state.digest,
+                hash=outcome.digest,
                 stamp=state.stamp,
                 analysed=outcome.analysed,
                 summarised=outcome.summary is not None or outcome.analysed,
@@ -295,13 +307,16 @@ class Runner:
                 dependencies=outcome.dependencies,
                 first=outcome.result,
             )
-            self._store(state)
+            if outcome.digest:
+                self._store(state)
+            else:  # unreadable: reported, and never cached (a chmod keeps the stamp)
+                state.final = outcome.result
 
     def _summaries(self, states: list[_State]) -> ProjectSummaries:
         """Everyone's summaries, computing on demand those of skipped modules in use."""
-        by_module = {s.unit.module: s for s in states}
+        by_module = {s.unit.module: s for s in states if s.final is None}
         wanted: dict[str, _State] = {}
-        for state in states:
+        for state in by_module.values():
             entry = state.entry
             assert entry is not None
             if not entry.analysed:
@@ -310,12 +325,9 @@ class Runner:
                 target = _defining_module(dep, by_module)
                 if target is not None and target.entry is not None and not target.entry.summarised:
                     wanted[target.unit.module] = target
-        todo = [
-            state
-            for state in sorted(wanted.values(), key=lambda s: s.unit.file.display)
-            if self._load(state)
-        ]
+        todo = sorted(wanted.values(), key=lambda s: s.unit.file.display)
         outcomes = _parallel(_summary_task, [s.unit for s in todo], self.options, self.jobs)
+        self.stats.read += len(todo)
         for state, summary in zip(todo, outcomes, strict=True):
             assert state.entry is not None
             self.stats.parsed += 1
@@ -340,7 +352,7 @@ class Runner:
             entry = state.entry
             assert entry is not None
             if state.final is not None:
-                continue  # gone before it could be read (see _load)
+                continue  # unreadable
             display = state.unit.file.display
             mattering = sorted(d for d in entry.dependencies if summaries.matters(d, display))
             if not mattering:
@@ -349,44 +361,32 @@ class Runner:
             state.deps_digest = _dependency_digest(mattering, summaries, display)
             if entry.final is not None and entry.final_digest == state.deps_digest:
                 state.final = entry.final
-            elif self._load(state):
+            else:
                 todo.append(state)
         outcomes = _parallel(
             _phase_two_task, [s.unit for s in todo], self.options, self.jobs, summaries
         )
-        for state, result in zip(todo, outcomes, strict=True):
+        self.stats.read += len(todo)
+        for state, outcome in zip(todo, outcomes, strict=True):
             assert state.entry is not None
             self.stats.parsed += 1
             self.stats.relinted += 1
-            state.final = result
-            state.entry.final = result
+            state.final = outcome.result
+            if outcome.digest != state.unit.digest:
+                # Rewritten since its cache entry (a tool that restores modification
+                # times) or during the run: this result is of the text now there, and
+                # the next run starts the file afresh.
+                if self.cache is not None:
+                    self.cache.forget(state.unit.file.display)
+                continue
+            state.entry.final = outcome.result
             state.entry.final_digest = state.deps_digest
             self._store(state)
 
     # -- bookkeeping ------------------------------------------------------------------------
 
-    def _load(self, state: _State) -> bool:
-        """Read a file the cache spared reading, now that its text is needed."""
-        if state.unit.data or not state.stamp:
-            return True
-        data, error = read_bytes(state.unit.file.path, state.unit.file.display)
-        self.stats.read += 1
-        if data is None:  # gone since the run started
-            display = state.unit.file.display
-            errors = (error,) if error else ()
-            state.final = FileResult(display, errors=errors)
-            return False
-        if content_hash(data) != state.digest:
-            # Same stamp, other text (a tool that restores modification times): lint
-            # what is there now, and make the next run start this file afresh.
-            state.stale = True
-            if self.cache is not None:
-                self.cache.forget(state.unit.file.display)
-        state.unit = replace(state.unit, data=data)
-        return True
-
     def _store(self, state: _State) -> None:
-        if self.cache is not None and state.entry is not None and not state.stale:
+        if self.cache is not None and state.entry is not None:
             self.cache.put(state.unit.file.display, state.entry)
 
     def _tick(self, total: int) -> None:
@@ -425,7 +425,7 @@ class Sources(Mapping[str, str]):
 
     def __getitem__(self, path: str) -> str:
         if path not in self._texts:
-            self._texts[path] = _text_of(self._units[path])
+            self._texts[path] = self._units[path].read()[0]
         text = self._texts[path]
         if text is None:
             raise KeyError(path)
@@ -447,14 +447,8 @@ class Sources(Mapping[str, str]):
         return True
 
 
-def _text_of(unit: Unit) -> str | None:
-    data: bytes | None = unit.data
-    if not data:
-        data, _ = read_bytes(unit.file.path, unit.file.display)
-        if data is None:
-            return None
-    text, _ = decode_source(data, unit.file.display)
-    return text
+def _stamp_size(stamp: str) -> int:
+    return int(stamp.rpartition(":")[2] or 0)
 
 
 def _root_for(path: Path, roots: dict[Path, Path], cwd: Path) -> Path:

@@ -12,9 +12,10 @@ import pytest
 from harness import FIXTURES, compare, expectations
 
 from flasklint_keys import cache as cache_module
+from flasklint_keys import runner as runner_module
 from flasklint_keys.config import Config
 from flasklint_keys.engine import Options
-from flasklint_keys.model import Finding, LintResult
+from flasklint_keys.model import FileError, Finding, LintResult
 from flasklint_keys.reporters import REPORTERS, ReportOptions
 from flasklint_keys.runner import RunStats, run
 
@@ -92,7 +93,7 @@ def _cached_run(root: Path, options: Options | None = None) -> tuple[LintResult,
 def test_warm_run_parses_nothing_and_agrees(project: Path) -> None:
     cold, first = _cached_run(project)
     warm, second = _cached_run(project)
-    assert first.parsed > 0 and first.cached == 0 and first.read == first.files
+    assert first.parsed > 0 and first.cached == 0 and first.read >= first.files
     assert second.parsed == 0 and second.cached == second.files == first.files
     assert second.read == 0  # unchanged stamps: not even read
     assert _keys(warm.findings) == _keys(cold.findings)
@@ -159,7 +160,27 @@ def test_rewritten_file_with_its_old_stamp_is_linted_afresh(project: Path) -> No
         (f.code, f.path, f.line) for f in result.findings
     }
     _, stats = _cached_run(project)
-    assert stats.read == 1  # items.py: its entry was dropped
+    assert stats.cached == stats.files - 1  # items.py: its entry was dropped
+
+
+def test_unreadable_file_is_not_cached(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """chmod keeps a file's stamp: a cached "permission denied" would outlive the fix."""
+    real = runner_module.read_bytes
+
+    def denied(path: Path, display: str) -> tuple[bytes | None, FileError | None]:
+        if display == "svc/views/items.py":
+            return None, FileError(display, "permission denied", "io")
+        return real(path, display)
+
+    monkeypatch.setattr(runner_module, "read_bytes", denied)
+    result, _ = _cached_run(project)
+    assert [(e.path, e.message) for e in result.errors] == [
+        ("svc/views/items.py", "permission denied")
+    ]
+    monkeypatch.setattr(runner_module, "read_bytes", real)
+    result, stats = _cached_run(project)
+    assert result.errors == () and stats.cached == stats.files - 1
+    assert _keys(result.findings) == _keys(_run(project).findings)
 
 
 def test_configuration_change_invalidates(project: Path) -> None:
