@@ -100,11 +100,11 @@ def _walk_directory(top: Path, rules: PathRules, root: Path, cwd: Path) -> Itera
             if not name.endswith(".py"):
                 continue
             file = current / name
-            if listed is not None and file.absolute() not in listed:
+            if listed is not None and file not in listed:
                 continue
             if place.excludes(name, file, root, cwd) or not _inside(file, real_top):
                 continue
-            yield SourceFile(file.absolute(), display_path(file, cwd))
+            yield SourceFile(file, place.shown(name))  # ``top`` is absolute: so is ``file``
 
 
 @dataclass(frozen=True)
@@ -116,11 +116,14 @@ class _Place:
     top_in_root: str | None
     relative: str
 
+    def shown(self, name: str) -> str:
+        """``display_path`` of an entry of this directory, without a relpath per file."""
+        return f"{self.shown_dir}/{name}" if self.shown_dir != "." else name
+
     def excludes(self, name: str, path: Path, root: Path, cwd: Path) -> bool:
         if path.is_symlink():  # its real location may lie anywhere: resolve it
             return _excluded(path, self.rules, root, cwd)
-        shown = f"{self.shown_dir}/{name}" if self.shown_dir != "." else name
-        if self.rules.excludes(shown):
+        if self.rules.excludes(self.shown(name)):
             return True
         if self.top_in_root is None:
             return False

@@ -272,15 +272,14 @@ class Runner:
 
     def _states(self, files: Sequence[SourceFile]) -> list[_State]:
         """One state per file; those with an unchanged stamp start from their cache entry."""
-        roots: dict[Path, Path] = {}
+        names = _ModuleNames(self.cwd)
         states = []
         for file in files:
-            root = _root_for(file.path, roots, self.cwd)
             stamp = file_stamp(file.path)
             entry = self.cache.unchanged(file.display, stamp) if self.cache else None
             unit = Unit(
                 file,
-                module_name(file.path, root),
+                names(file.path),
                 file.path.name == "__init__.py",
                 size=_stamp_size(stamp),
                 digest=entry.hash if entry is not None else "",
@@ -461,11 +460,19 @@ def _stamp_size(stamp: str) -> int:
     return int(stamp.rpartition(":")[2] or 0)
 
 
-def _root_for(path: Path, roots: dict[Path, Path], cwd: Path) -> Path:
-    directory = path.parent
-    if directory not in roots:
-        roots[directory] = project_root(directory) or cwd
-    return roots[directory]
+class _ModuleNames:
+    """``module_name`` of each file, computing the project root once per directory."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.roots: dict[str, Path] = {}
+
+    def __call__(self, path: Path) -> str:
+        directory = os.path.dirname(path)  # str: pathlib's parent costs more than the lookup
+        root = self.roots.get(directory)
+        if root is None:
+            root = self.roots[directory] = project_root(path.parent) or self.cwd
+        return module_name(path, root)
 
 
 def _defining_module(dependency: str, by_module: dict[str, _State]) -> _State | None:
