@@ -114,6 +114,16 @@ def test_fix_that_breaks_the_file_is_dropped(monkeypatch: pytest.MonkeyPatch) ->
     assert outcome.dropped == ("f.py:8:37: FLK101 fix dropped: it would break the file",)
 
 
+def test_wrapper_and_starred_leaks_are_reported_without_a_rewrite() -> None:
+    source = (FIXTURES / "fixes" / "no_rewrite.py").read_text(encoding="utf-8")
+    found = [(f.code, f.line, f.column, f.fix) for f in _findings(source, "no_rewrite.py")]
+    assert found == [
+        ("FLK101", 17, 20, None),
+        ("FLK103", 18, 10, None),
+        ("FLK101", 21, 21, None),
+    ]
+
+
 def test_skip_file_is_never_fixed() -> None:
     source = "# flasklint-keys: skip-file\nimport logging\nlogging.info(password)\n"
     assert not fix_source(source, "s.py", Options(), unsafe=True).changed

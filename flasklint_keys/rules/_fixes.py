@@ -12,6 +12,7 @@ import libcst as cst
 from libcst.helpers import parse_template_expression, parse_template_statement
 
 from ..analysis.index import ModuleIndex, body_of, is_docstring
+from ..analysis.sinks import Sink, SinkKind
 from ..model import Applicability
 from .base import NodeFix, Replacement, RuleContext
 
@@ -82,6 +83,19 @@ def logger_in_scope(ctx: RuleContext) -> LoggerRef | None:
         if params and params[0].name.value == "self":
             return LoggerRef(f"self.{sorted(index.logger_attrs)[0]}", "unknown")
     return None
+
+
+def rewritable_in(sink: Sink, culprit: cst.BaseExpression) -> bool:
+    """Whether replacing ``culprit`` in the sink call changes only what is logged.
+
+    Not through a logging wrapper: the project function also does its real work
+    with the argument (``self._shortcmd("PASS " + password)`` logs it and sends
+    it to the server), so the fix belongs in the wrapper. Not the value of a
+    ``*args``/``**kwargs`` argument: a digest string would be unpacked instead.
+    """
+    if sink.kind is SinkKind.WRAPPER:
+        return False
+    return not any(arg.star and arg.value is culprit for arg in sink.args)
 
 
 def fingerprint_fix(ctx: RuleContext, culprit: cst.BaseExpression) -> NodeFix | None:

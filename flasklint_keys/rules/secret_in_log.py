@@ -7,7 +7,7 @@ import libcst as cst
 from ..analysis.taint import Kind
 from ..model import Severity
 from ._common import describe, first, origin_of, snippet
-from ._fixes import fingerprint_fix
+from ._fixes import fingerprint_fix, rewritable_in
 from .base import Rule
 
 
@@ -105,5 +105,7 @@ def connect(api_key):
                 f"credential `{snippet(self.context, culprit.node)}` ({describe(label)}) "
                 f"reaches {sink.description}",
                 related=origin_of(label),
-                fix=fingerprint_fix(self.context, culprit.node),
+                fix=fingerprint_fix(self.context, culprit.node)
+                if rewritable_in(sink, culprit.node)
+                else None,
             )

@@ -7,6 +7,7 @@ import libcst as cst
 from ..analysis.taint import Kind
 from ..model import Applicability, Severity
 from ._common import snippet
+from ._fixes import rewritable_in
 from .base import NodeFix, Replacement, Rule
 
 
@@ -80,7 +81,7 @@ def view():
                 culprit.node,
                 f"`{snippet(self.context, culprit.node)}` ({detail}) reaches {sink.description}; "
                 "query strings carry keys such as ?key=",
-                fix=_path_fix(culprit.node),
+                fix=_path_fix(culprit.node) if rewritable_in(sink, culprit.node) else None,
             )
 
 
