@@ -6,7 +6,7 @@ import contextlib
 import errno
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,13 @@ from .model import FileError
 class SourceFile:
     path: Path  # absolute
     display: str  # relative to the working directory, forward slashes
+    # Inode, modification time (ns) and size, taken by the walk from the directory
+    # listing's stat; None when the runner must stat the file itself.
+    stamp: str | None = None
+
+
+def stamp_of(info: os.stat_result) -> str:
+    return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -87,24 +94,68 @@ def _walk_directory(top: Path, rules: PathRules, root: Path, cwd: Path) -> Itera
         top_in_root: str | None = real_top.relative_to(root).as_posix()
     except ValueError:
         top_in_root = None
-    # os.walk does not enter symlinked directories, so below ``top`` the real path of a
-    # directory is ``real_top`` plus its relative path: no resolve() per file.
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        current = Path(dirpath)
-        relative = os.path.relpath(dirpath, top).replace(os.sep, "/")
-        place = _Place(rules, display_path(current, cwd), top_in_root, relative)
-        dirnames[:] = sorted(
-            name for name in dirnames if not place.excludes(name, current / name, root, cwd)
-        )
-        for name in sorted(filenames):
-            if not name.endswith(".py"):
-                continue
-            file = current / name
-            if listed is not None and file not in listed:
-                continue
-            if place.excludes(name, file, root, cwd) or not _inside(file, real_top):
-                continue
-            yield SourceFile(file, place.shown(name))  # ``top`` is absolute: so is ``file``
+    walk = _Walk(rules, root, cwd, real_top, top_in_root, listed)
+    yield from walk.directory(str(top), display_path(top, cwd), ".")
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """One walk below ``top``, on ``os.scandir``: the listing tells what is a
+    directory or a symbolic link without a system call, and one ``stat`` per
+    file gives its stamp. Like ``os.walk(followlinks=False)``, a symlinked
+    directory is never entered (so, below ``top``, a directory's real path is
+    ``real_top`` plus its relative path: no resolve() per file), and a directory
+    that cannot be listed is skipped."""
+
+    rules: PathRules
+    root: Path
+    cwd: Path
+    real_top: Path
+    top_in_root: str | None
+    listed: set[Path] | None
+
+    def directory(self, path: str, shown: str, relative: str) -> Iterator[SourceFile]:
+        try:
+            with os.scandir(path) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            return
+        place = _Place(self.rules, shown, self.top_in_root, relative)
+        subdirectories = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()  # follows a symlink, as os.walk does
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.is_symlink() and not place.excludes(name, entry.path, False, self):
+                    subdirectories.append(entry)
+            elif name.endswith(".py"):
+                found = self._file(entry, place)
+                if found is not None:
+                    yield found
+        for entry in subdirectories:
+            below = entry.name if relative == "." else f"{relative}/{entry.name}"
+            yield from self.directory(entry.path, place.shown(entry.name), below)
+
+    def _file(self, entry: os.DirEntry[str], place: _Place) -> SourceFile | None:
+        file = Path(entry.path)  # ``top`` is absolute: so is ``file``
+        if self.listed is not None and file not in self.listed:
+            return None
+        link = entry.is_symlink()
+        if place.excludes(entry.name, entry.path, link, self):
+            return None
+        if link:
+            # Never follow a symlink out of the tree being linted; the runner stamps it.
+            return (
+                SourceFile(file, place.shown(entry.name)) if _inside(file, self.real_top) else None
+            )
+        try:
+            stamp = stamp_of(entry.stat(follow_symlinks=False))
+        except OSError:
+            stamp = None
+        return SourceFile(file, place.shown(entry.name), stamp)
 
 
 @dataclass(frozen=True)
@@ -120,9 +171,9 @@ class _Place:
         """``display_path`` of an entry of this directory, without a relpath per file."""
         return f"{self.shown_dir}/{name}" if self.shown_dir != "." else name
 
-    def excludes(self, name: str, path: Path, root: Path, cwd: Path) -> bool:
-        if path.is_symlink():  # its real location may lie anywhere: resolve it
-            return _excluded(path, self.rules, root, cwd)
+    def excludes(self, name: str, path: str, is_symlink: bool, walk: _Walk) -> bool:
+        if is_symlink:  # its real location may lie anywhere: resolve it
+            return _excluded(Path(path), self.rules, walk.root, walk.cwd)
         if self.rules.excludes(self.shown(name)):
             return True
         if self.top_in_root is None:
@@ -132,9 +183,7 @@ class _Place:
 
 
 def _inside(file: Path, real_top: Path) -> bool:
-    """Never follow a symlink out of the tree being linted."""
-    if not file.is_symlink():
-        return True
+    """Whether a symlink found in the walk stays inside the tree being linted."""
     if link_problem(file) == "symbolic link loop":
         return True  # leads nowhere; reading it reports the loop
     try:

@@ -36,21 +36,31 @@ def positions(
     module: cst.Module, targets: Collection[cst.CSTNode]
 ) -> Mapping[cst.CSTNode, CodeRange]:
     """Ranges of ``targets`` (and possibly a few more nodes), as PositionProvider gives them."""
+    if not targets:
+        return {}
     try:
         state = _TargetedState(
             default_indent=module.default_indent,
             default_newline=module.default_newline,
             targets=set(targets),
+            pending=set(targets),
         )
         module._codegen(state)
+    except _AllFound:
+        pass  # the rest of the module cannot move what is already placed
     except (AttributeError, TypeError, KeyError):  # pragma: no cover - a future LibCST
         return all_positions(module)
     return state.computed
 
 
+class _AllFound(Exception):
+    """Stops code generation once every target is placed."""
+
+
 @dataclass
 class _TargetedState(CodegenState):
     targets: set[cst.CSTNode] = field(default_factory=set)
+    pending: set[cst.CSTNode] = field(default_factory=set)  # targets not yet placed
     computed: dict[cst.CSTNode, CodeRange] = field(default_factory=dict)
     line: int = 1
     column: int = 0
@@ -81,6 +91,11 @@ class _TargetedState(CodegenState):
         start = self._starts.pop(node, None)
         if start is not None and node not in self.computed:
             self.computed[node] = CodeRange(start, CodePosition(self.line, self.column))
+        # A node's range is complete once its code is (hoisted children's included).
+        if node in self.pending:
+            self.pending.discard(node)
+            if not self.pending:
+                raise _AllFound
 
     # LibCST's signature promises a generator-based context manager; any context manager
     # works for its ``with`` statements, and a shared no-op one is the point here.

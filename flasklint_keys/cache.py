@@ -8,6 +8,12 @@ version. The content hash is kept to notice a file rewritten during a run.
 Phase-two results also record a digest of the summaries they used, so a module
 is re-linted exactly when something it imports changed.
 
+Each entry is stored as its own JSON text next to its stamp, and decoded only
+for a file whose stamp is unchanged. The final results of the last run are kept
+with a digest of its file names and stamps: a run over the same files at the
+same stamps (nothing changed) reports them, decoding only the results of files
+with findings.
+
 JSON, not pickle: a cache directory found in a repository being scanned is
 data, and loading it must never run code. The stamp makes a cache committed to
 a repository useless on any other checkout: an attacker cannot predict the
@@ -22,12 +28,14 @@ import enum
 import hashlib
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._discovery import stamp_of
 from ._files import write_atomically
 from .analysis.summary import ExportedFunction, ModuleSummary, SummaryLabel, SummaryTaint
 from .config import Config
@@ -35,7 +43,7 @@ from .model import Applicability, Edit, FileError, FileResult, Finding, Fix, Rel
 
 CACHE_DIR = ".flasklint_cache"
 CACHE_FILE = "cache-v1.json"
-FORMAT = 1
+FORMAT = 2
 
 
 @lru_cache(maxsize=1)
@@ -62,10 +70,9 @@ def content_hash(data: bytes) -> str:
 
 def file_stamp(path: Path) -> str:
     try:
-        info = path.stat()
+        return stamp_of(path.stat())
     except OSError:
         return ""
-    return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
 
 
 @dataclass
@@ -89,8 +96,10 @@ class Cache:
     key: str
     entries: dict[str, Entry] = field(default_factory=dict)
     dirty: bool = False
-    # The JSON of entries loaded and not replaced since: saved again as they were read.
-    _loaded: dict[str, Any] = field(default_factory=dict)
+    # Entries as read, each a stamp and its entry's JSON text: decoded only when the
+    # file's stamp is unchanged, and saved again as read while nobody replaced them.
+    _raw: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _last_run: LastRun | None = None
 
     @classmethod
     def load(cls, directory: Path, key: str) -> Cache:
@@ -104,10 +113,14 @@ class Cache:
             return cache  # another tool version, rules or configuration: start afresh
         files = raw.get("files")
         if isinstance(files, dict):
-            for name, data in files.items():
-                with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
-                    cache.entries[name] = _entry(data)
-                    cache._loaded[name] = data
+            for name, item in files.items():
+                if (
+                    isinstance(item, list)
+                    and len(item) == 2
+                    and all(isinstance(part, str) for part in item)
+                ):
+                    cache._raw[name] = (item[0], item[1])
+        cache._last_run = LastRun.from_json(raw.get("last_run"))
         return cache
 
     def unchanged(self, path: str, stamp: str) -> Entry | None:
@@ -116,30 +129,85 @@ class Cache:
         Like ruff and mypy, an unchanged stamp is taken to mean unchanged content:
         the file is then neither read nor hashed.
         """
+        if not stamp:
+            return None
         entry = self.entries.get(path)
-        return entry if entry is not None and stamp and entry.stamp == stamp else None
+        if entry is not None:
+            return entry if entry.stamp == stamp else None
+        raw = self._raw.get(path)
+        if raw is None or raw[0] != stamp:
+            return None
+        try:
+            entry = _entry(json.loads(raw[1]))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        self.entries[path] = entry
+        return entry
 
     def put(self, path: str, entry: Entry) -> None:
         self.entries[path] = entry
-        self._loaded.pop(path, None)
+        self._raw.pop(path, None)
         self.dirty = True
 
     def forget(self, path: str) -> None:
-        if self.entries.pop(path, None) is not None:
-            self._loaded.pop(path, None)
+        found = self.entries.pop(path, None) is not None
+        if self._raw.pop(path, None) is not None or found:
             self.dirty = True
+
+    def last_run(self, stamps: Sequence[tuple[str, str]]) -> list[FileResult] | None:
+        """The final results of the previous run, if it linted exactly these files
+        at exactly these stamps: then nothing can have changed, neither a file nor
+        what one module knows of another. Only files with something to report are
+        decoded, and of their entries only the result the last run used."""
+        last = self._last_run
+        if last is None or last.digest != run_digest(stamps):
+            return None
+        results = []
+        for name, stage in last.stages.items():
+            raw = self._raw.get(name)
+            if raw is None:
+                return None
+            try:
+                data = json.loads(raw[1])[stage]
+                results.append(_result(data))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                return None
+        return results
+
+    def record_run(self, stamps: Sequence[tuple[str, str]], stages: dict[str, str] | None) -> None:
+        """Remember this run for the next one over the same files at the same stamps:
+        for each file with something to report, which result of its entry
+        (``first`` or ``final``) was its final one.
+
+        Only when every file has an entry with its stamp: an unreadable file, or one
+        found rewritten during the run, must be looked at again."""
+        last: LastRun | None = None
+        if stages is not None and all(self._stored_with(name, stamp) for name, stamp in stamps):
+            last = LastRun(run_digest(stamps), dict(sorted(stages.items())))
+        if last != self._last_run:
+            self._last_run = last
+            self.dirty = True
+
+    def _stored_with(self, path: str, stamp: str) -> bool:
+        entry = self.entries.get(path)
+        if entry is not None:
+            return bool(stamp) and entry.stamp == stamp
+        raw = self._raw.get(path)
+        return raw is not None and bool(stamp) and raw[0] == stamp
 
     def save(self) -> None:
         """Write atomically; a cache that cannot be written is simply not kept."""
         if not self.dirty:
             return
+        files = dict(self._raw)
+        for name, entry in self.entries.items():
+            if name not in files:
+                files[name] = (entry.stamp, json.dumps(_entry_json(entry), separators=(",", ":")))
         document = {
             "format": FORMAT,
             "key": self.key,
-            "files": {
-                name: self._loaded.get(name) or _entry_json(entry)
-                for name, entry in sorted(self.entries.items())
-            },
+            "files": {name: list(files[name]) for name in sorted(files)},
+            "last_run": self._last_run.to_json() if self._last_run is not None else None,
         }
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,6 +217,37 @@ class Cache:
             data = json.dumps(document, separators=(",", ":")).encode("utf-8")
             write_atomically(self.path, data)
         self.dirty = False
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """The previous run: which files at which stamps, and for each file with
+    something to report, which result of its entry was final."""
+
+    digest: str
+    stages: dict[str, str]  # path -> "first" or "final"
+
+    @classmethod
+    def from_json(cls, data: Any) -> LastRun | None:
+        if not isinstance(data, dict):
+            return None
+        digest, stages = data.get("digest"), data.get("stages")
+        if not isinstance(digest, str) or not isinstance(stages, dict):
+            return None
+        if not all(stage in ("first", "final") for stage in stages.values()):
+            return None
+        return cls(digest, stages)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"digest": self.digest, "stages": self.stages}
+
+
+def run_digest(stamps: Sequence[tuple[str, str]]) -> str:
+    """Identifies a run's files and their stamps (in the order given: discovery's, sorted)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name, stamp in stamps:
+        digest.update(f"{name}\0{stamp}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 # -- JSON codec ---------------------------------------------------------------------------------

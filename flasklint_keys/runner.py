@@ -21,16 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from ._discovery import SourceFile, discover
-from ._pool import PARALLEL_THRESHOLD, parallel_map
+from ._pool import forks, parallel_map, worthwhile
 from ._source import decode_source, read_bytes
 from ._suppressions import has_skip_file
 from .analysis.project import (
     NAME_USES,
+    ModuleNames,
     ProjectContext,
     ProjectSummaries,
     absolute,
-    module_name,
-    project_root,
     split_dependency,
 )
 from .analysis.settings import AnalysisSettings
@@ -63,12 +62,16 @@ class Unit:
         return ProjectContext(self.module, self.is_package, summaries)
 
     def read(self) -> tuple[str | None, str, FileError | None]:
-        """Its text (None if unreadable or undecodable), content hash and the error."""
-        data, error = read_bytes(self.file.path, self.file.display)
-        if data is None:
-            return None, "", error
-        text, error = decode_source(data, self.file.display)
-        return text, content_hash(data), error
+        return read_file(self.file)
+
+
+def read_file(file: SourceFile) -> tuple[str | None, str, FileError | None]:
+    """Its text (None if unreadable or undecodable), content hash and the error."""
+    data, error = read_bytes(file.path, file.display)
+    if data is None:
+        return None, "", error
+    text, error = decode_source(data, file.display)
+    return text, content_hash(data), error
 
 
 @dataclass(frozen=True)
@@ -232,17 +235,11 @@ def _parallel(
     summaries: ProjectSummaries | None = None,
     done: Callable[[], None] | None = None,
 ) -> list[R]:
-    if jobs > 1 and len(units) >= PARALLEL_THRESHOLD and _forks():
+    if jobs > 1 and forks() and worthwhile(len(units), sum(u.size for u in units), jobs, True):
         # With LibCST and the rules imported here first, no forked worker of any
         # phase pays that import again (~0.25 s each, up to three pools a run).
         from . import engine  # noqa: F401
     return parallel_map(task, units, jobs, _init, (options, summaries), lambda u: u.size, done)
-
-
-def _forks() -> bool:
-    import multiprocessing
-
-    return multiprocessing.get_start_method(allow_none=False) == "fork"
 
 
 # -- a whole run ---------------------------------------------------------------------------------
@@ -256,26 +253,38 @@ class Runner:
     cache: Cache | None = None
     progress: Progress | None = None
     stats: RunStats = field(default_factory=RunStats)
+    tops: Sequence[Path] = ()  # the directories named on the command line
     _done: int = 0
 
     def run(self, files: Sequence[SourceFile], errors: Iterable[FileError]) -> LintResult:
         self.stats.files = len(files)
-        states = self._states(files)
+        stamps = [(file.display, _stamp(file)) for file in files]
+        if self.cache is not None:
+            results = self.cache.last_run(stamps)
+            if results is not None:  # the same files at the same stamps: nothing changed
+                self.stats.cached = len(files)
+                if self.progress is not None and files:
+                    self.progress(len(files), len(files))
+                return self._result(files, results, list(errors))
+        states = self._states(files, stamps)
         self._phase_one(states)
         summaries = self._summaries(states)
         self._phase_two(states, summaries)
+        finals = [state.final for state in states if state.final is not None]
         if self.cache is not None:
+            self.cache.record_run(stamps, _stages(states))
             self.cache.save()
-        return self._result(states, list(errors))
+        return self._result(files, finals, list(errors))
 
     # -- the files and phase one ----------------------------------------------------------
 
-    def _states(self, files: Sequence[SourceFile]) -> list[_State]:
+    def _states(
+        self, files: Sequence[SourceFile], stamps: Sequence[tuple[str, str]]
+    ) -> list[_State]:
         """One state per file; those with an unchanged stamp start from their cache entry."""
-        names = _ModuleNames(self.cwd)
+        names = ModuleNames(self.cwd, self.tops)
         states = []
-        for file in files:
-            stamp = file_stamp(file.path)
+        for file, (_, stamp) in zip(files, stamps, strict=True):
             entry = self.cache.unchanged(file.display, stamp) if self.cache else None
             unit = Unit(
                 file,
@@ -324,6 +333,7 @@ class Runner:
     def _summaries(self, states: list[_State]) -> ProjectSummaries:
         """Everyone's summaries, computing on demand those of skipped modules in use."""
         by_module = {s.unit.module: s for s in states if s.final is None}
+        defining: dict[str, _State | None] = {}  # many modules share a dependency
         wanted: dict[str, _State] = {}
         for state in by_module.values():
             entry = state.entry
@@ -331,7 +341,10 @@ class Runner:
             if not entry.analysed:
                 continue
             for dep in entry.dependencies:
-                target = _defining_module(dep, by_module)
+                if dep in defining:
+                    target = defining[dep]
+                else:
+                    target = defining[dep] = _defining_module(dep, by_module)
                 if target is not None and target.entry is not None and not target.entry.summarised:
                     wanted[target.unit.module] = target
         todo = sorted(wanted.values(), key=lambda s: s.unit.file.display)
@@ -403,22 +416,22 @@ class Runner:
             self._done += 1
             self.progress(self._done, total)
 
-    def _result(self, states: list[_State], errors: list[FileError]) -> LintResult:
+    def _result(
+        self, files: Sequence[SourceFile], results: Iterable[FileResult], errors: list[FileError]
+    ) -> LintResult:
         findings: list[Finding] = []
-        sources: dict[str, Unit] = {}
-        for state in states:
-            result = state.final
-            assert result is not None
+        with_findings: set[str] = set()
+        for result in results:
             findings.extend(result.findings)
             errors.extend(result.errors)
             if result.findings:
-                sources[result.path] = state.unit
+                with_findings.add(result.path)
         return LintResult(
             findings=sort_findings(findings),
             errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
             files_checked=self.stats.files,
             enabled=tuple(sorted(self.options.enabled)),
-            sources=Sources(sources),
+            sources=Sources({f.display: f for f in files if f.display in with_findings}),
         )
 
 
@@ -428,26 +441,26 @@ class Sources(Mapping[str, str]):
     JSON and GitHub output never look; text and SARIF read only the files they show.
     """
 
-    def __init__(self, units: dict[str, Unit]) -> None:
-        self._units = units
+    def __init__(self, files: dict[str, SourceFile]) -> None:
+        self._files = files
         self._texts: dict[str, str | None] = {}
 
     def __getitem__(self, path: str) -> str:
         if path not in self._texts:
-            self._texts[path] = self._units[path].read()[0]
+            self._texts[path] = read_file(self._files[path])[0]
         text = self._texts[path]
         if text is None:
             raise KeyError(path)
         return text
 
     def __iter__(self) -> Iterator[str]:
-        return iter([path for path in self._units if path in self])
+        return iter([path for path in self._files if path in self])
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
     def __contains__(self, path: object) -> bool:
-        if not isinstance(path, str) or path not in self._units:
+        if not isinstance(path, str) or path not in self._files:
             return False
         try:
             self[path]
@@ -456,23 +469,29 @@ class Sources(Mapping[str, str]):
         return True
 
 
+def _stages(states: Iterable[_State]) -> dict[str, str] | None:
+    """For each file with something to report, which result of its entry is final
+    (None if one's is in no entry: the next run must not take this one's word)."""
+    stages = {}
+    for state in states:
+        final, entry = state.final, state.entry
+        if final is None or not (final.findings or final.errors or final.unused_suppressions):
+            continue
+        if entry is not None and final is entry.first:
+            stages[final.path] = "first"
+        elif entry is not None and final is entry.final:
+            stages[final.path] = "final"
+        else:
+            return None
+    return stages
+
+
+def _stamp(file: SourceFile) -> str:
+    return file.stamp if file.stamp is not None else file_stamp(file.path)
+
+
 def _stamp_size(stamp: str) -> int:
     return int(stamp.rpartition(":")[2] or 0)
-
-
-class _ModuleNames:
-    """``module_name`` of each file, computing the project root once per directory."""
-
-    def __init__(self, cwd: Path) -> None:
-        self.cwd = cwd
-        self.roots: dict[str, Path] = {}
-
-    def __call__(self, path: Path) -> str:
-        directory = os.path.dirname(path)  # str: pathlib's parent costs more than the lookup
-        root = self.roots.get(directory)
-        if root is None:
-            root = self.roots[directory] = project_root(path.parent) or self.cwd
-        return module_name(path, root)
 
 
 def _defining_module(dependency: str, by_module: dict[str, _State]) -> _State | None:
@@ -519,5 +538,6 @@ def run(
     files, errors = discover(paths, options.config, cwd, force_exclude)
     cache = Cache.load(cache_dir, run_key(options.config, options.enabled)) if cache_dir else None
     workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    runner = Runner(options, cwd, workers, cache, progress, stats or RunStats())
+    tops = [path for path in (cwd / p for p in paths) if path.is_dir()]
+    runner = Runner(options, cwd, workers, cache, progress, stats or RunStats(), tops)
     return runner.run(files, errors)

@@ -13,6 +13,7 @@ from harness import FIXTURES, compare, expectations
 
 from flasklint_keys import cache as cache_module
 from flasklint_keys import runner as runner_module
+from flasklint_keys.analysis import project as project_module
 from flasklint_keys.config import Config
 from flasklint_keys.engine import Options
 from flasklint_keys.model import FileError, Finding, LintResult
@@ -104,6 +105,41 @@ def test_warm_run_parses_nothing_and_agrees(project: Path) -> None:
     for path in paths:
         assert warm.sources[path] == (project / path).read_text(encoding="utf-8")
     assert second.read == 0  # reading sources for a reporter is not the linter's reading
+
+
+def test_nothing_changed_decodes_no_entry(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same files at the same stamps: the last run's results, no entry decoded."""
+    cold, _ = _cached_run(project)
+
+    def no_decoding(data: object) -> object:
+        raise AssertionError("an entry was decoded")
+
+    monkeypatch.setattr(cache_module, "_entry", no_decoding)
+    warm, stats = _cached_run(project)
+    assert stats.cached == stats.files and stats.read == stats.parsed == 0
+    assert _keys(warm.findings) == _keys(cold.findings)
+    assert warm.errors == cold.errors and warm.files_checked == cold.files_checked
+
+
+def test_another_set_of_files_does_not_reuse_the_last_run(project: Path) -> None:
+    """A run over part of the project (pre-commit passes file names) has other results."""
+    _cached_run(project)
+    stats = RunStats()
+    part = run(
+        ["svc/views"],
+        Options(),
+        cwd=project,
+        jobs=1,
+        cache_dir=project / ".flasklint_cache",
+        stats=stats,
+    )
+    assert stats.cached == stats.files > 0
+    assert _keys(part.findings) == _keys(
+        run(["svc/views"], Options(), cwd=project, jobs=1).findings
+    )
+    whole, stats = _cached_run(project)
+    assert stats.cached == stats.files
+    assert _keys(whole.findings) == _keys(_run(project).findings)
 
 
 def test_changed_file_is_reanalysed_alone(project: Path) -> None:
@@ -228,13 +264,57 @@ def test_a_planted_cache_cannot_hide_findings(project: Path, tmp_path: Path) -> 
     assert cold.findings
     cache_file = project / ".flasklint_cache" / cache_module.CACHE_FILE
     document = json.loads(cache_file.read_text(encoding="utf-8"))
-    for entry in document["files"].values():
+    for item in document["files"].values():
+        entry = json.loads(item[1])
         for stage in ("first", "final"):
             if entry[stage] is not None:
                 entry[stage]["findings"] = []
+        item[1] = json.dumps(entry)
+    last_run = document["last_run"]
+    assert last_run["stages"]
+    last_run["stages"] = {}
     cache_file.write_text(json.dumps(document), encoding="utf-8")
     clone = tmp_path / "clone"
     shutil.copytree(project, clone)  # a fresh checkout: new inodes and times
     result, stats = _cached_run(clone)
     assert stats.cached == 0
     assert _keys(result.findings) == _keys(cold.findings)
+
+
+def test_module_names(tmp_path: Path) -> None:
+    """Below the nearest directory with a project marker, ``src/`` dropped; else the cwd."""
+    service = tmp_path / "services" / "billing"
+    for directory in (service / "src" / "billing" / "api", tmp_path / "tools", tmp_path / "src"):
+        directory.mkdir(parents=True)
+    (service / "pyproject.toml").write_text("", encoding="utf-8")
+    names = project_module.ModuleNames(tmp_path)
+    expected = {
+        service / "src" / "billing" / "api" / "keys.py": "billing.api.keys",
+        service / "src" / "billing" / "__init__.py": "billing",
+        service / "setup.py": "setup",
+        tmp_path / "tools" / "audit.py": "tools.audit",
+        tmp_path / "tools" / "v1.2.py": "tools.v1.2",
+        tmp_path / "src" / "run.py": "run",
+        tmp_path / "__init__.py": "__init__",
+        tmp_path.parent / "elsewhere.py": "elsewhere",
+    }
+    assert {path: names(path) for path in expected} == expected
+    # Linting another directory than the working one: below the directory named.
+    other = tmp_path.parent / "checkout"
+    away = project_module.ModuleNames(tmp_path / "tools", [other, other / "pkg"])
+    assert away(other / "pkg" / "keys.py") == "keys"
+    assert away(other / "svc" / "keys.py") == "svc.keys"
+    assert away(tmp_path / "src" / "run.py") == "run"
+
+
+def test_linting_a_directory_elsewhere_finds_cross_module_flows(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "pyproject.toml").unlink()  # no marker: the directory named is the root
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    away = run([str(project)], Options(), cwd=elsewhere, jobs=1)
+    here = _run(project)
+    assert [(f.code, f.line) for f in away.findings] == [(f.code, f.line) for f in here.findings]
+    assert any("via extract_key()" in f.message for f in away.findings)

@@ -6,9 +6,9 @@ module defines (``flask.request``, ``requests.get``) resolves to nothing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from .summary import ExportedFunction, ModuleSummary, SummaryTaint
@@ -17,31 +17,67 @@ ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 MAX_REEXPORT_DEPTH = 5
 
 
-def project_root(path: Path) -> Path | None:
-    """The nearest ancestor holding pyproject.toml / setup.py / setup.cfg."""
-    return _root_of(path if path.is_dir() else path.parent)
+class ModuleNames:
+    """The dotted module name of each file: its path below the project root, the
+    nearest ancestor directory holding pyproject.toml / setup.py / setup.cfg --
+    else the working directory, or for a file outside it the directory named on
+    the command line that holds it. ``root/src/pkg/keys.py`` -> ``pkg.keys``;
+    ``pkg/__init__.py`` -> ``pkg``.
+
+    On strings, with each directory's root looked up once: a run names every
+    file of the tree, and pathlib would cost more than the rest of a warm run.
+    """
+
+    def __init__(self, cwd: Path, tops: Iterable[Path] = ()) -> None:
+        self.cwd = str(cwd)
+        # Deepest first: the first one holding a file is the nearest.
+        self.tops = sorted({str(top) for top in tops}, key=len, reverse=True)
+        self._roots: dict[str, str | None] = {}
+
+    def __call__(self, path: Path) -> str:
+        text = str(path)
+        directory, _, name = text.rpartition(os.sep)
+        root = self._root(directory or os.sep)
+        return _dotted(text, name, self._fallback(text) if root is None else root)
+
+    def _fallback(self, path: str) -> str:
+        for root in (self.cwd, *self.tops):
+            if _below(path, root):
+                return root
+        return self.cwd
+
+    def _root(self, directory: str) -> str | None:
+        if directory in self._roots:
+            return self._roots[directory]
+        if any(os.path.isfile(os.path.join(directory, marker)) for marker in ROOT_MARKERS):
+            root: str | None = directory
+        else:
+            parent = os.path.dirname(directory)
+            root = None if parent == directory else self._root(parent)
+        self._roots[directory] = root
+        return root
 
 
-@lru_cache(maxsize=4096)
-def _root_of(directory: Path) -> Path | None:
-    if any((directory / marker).is_file() for marker in ROOT_MARKERS):
-        return directory
-    parent = directory.parent
-    return None if parent == directory else _root_of(parent)
+def _below(path: str, root: str) -> bool:
+    return path.startswith(root if root.endswith(os.sep) else root + os.sep)
 
 
-def module_name(path: Path, root: Path) -> str:
-    """``root/src/pkg/keys.py`` -> ``pkg.keys``; ``pkg/__init__.py`` -> ``pkg``."""
-    try:
-        relative = path.relative_to(root)
-    except ValueError:
-        relative = Path(path.name)
-    parts = list(relative.with_suffix("").parts)
-    if parts and parts[0] == "src" and len(parts) > 1:
+def _dotted(path: str, name: str, root: str) -> str:
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    relative = path[len(prefix) :] if path.startswith(prefix) else name
+    parts = relative.split(os.sep)
+    parts[-1] = _without_suffix(parts[-1])
+    if parts[0] == "src" and len(parts) > 1:
         parts = parts[1:]
-    if parts and parts[-1] == "__init__":
+    if parts[-1] == "__init__":
         parts = parts[:-1]
-    return ".".join(parts) or path.stem
+    return ".".join(parts) or _without_suffix(name)
+
+
+def _without_suffix(name: str) -> str:
+    """pathlib's ``with_suffix("")``: a leading or trailing dot is no suffix."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def absolute(target: str, module: str, is_package: bool) -> str:
@@ -67,6 +103,9 @@ class ProjectSummaries:
     _g: dict[str, list[tuple[str, SummaryTaint]]] = field(default_factory=dict)
     _session: dict[str, list[tuple[str, SummaryTaint]]] = field(default_factory=dict)
     _logged: frozenset[int] = frozenset()
+    # dependency on a name -> (path of its defining module, does it matter): every
+    # module of a tree asks about the same few helpers.
+    _name_matters: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(
@@ -181,9 +220,16 @@ class ProjectSummaries:
             return bool(self.session_key(name, own_path))
         if kind == "status":
             return int(name) in self.logged_statuses()
+        known = self._name_matters.get(dependency)
+        if known is None:
+            known = self._name_matters[dependency] = self._matters_by_name(kind, name)
+        defined_in, mattering = known
+        return mattering and defined_in != own_path
+
+    def _matters_by_name(self, kind: str, name: str) -> tuple[str, bool]:
         found = self.locate(name)
-        if found is None or found[0].path == own_path:
-            return False
+        if found is None:
+            return "", False
         summary, local = found
         exported = summary.function(local)
         uses = {
@@ -194,9 +240,7 @@ class ProjectSummaries:
             "raises": local in dict(summary.exception_statuses),
             "const": local in dict(summary.constants),
         }
-        if kind in uses:
-            return uses[kind]
-        return any(uses.values())
+        return summary.path, uses[kind] if kind in uses else any(uses.values())
 
 
 NAME_USES = frozenset({"value", "sink", "logs", "logger", "raises", "const"})

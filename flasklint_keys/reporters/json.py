@@ -84,4 +84,22 @@ def render_json(result: LintResult, options: ReportOptions) -> str:
         "errors": [error_dict(e) for e in result.errors],
         "summary": summary_dict(result),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dump_document(document)
+
+
+def dump_document(document: dict[str, Any]) -> str:
+    """Indented JSON whose top-level lists hold one element per line.
+
+    One finding per line reads and diffs well, and lets ``json`` use its C encoder
+    (an ``indent`` means the pure-Python one: ~10x slower on thousands of findings).
+    """
+    fields = []
+    for key, value in document.items():
+        name = json.dumps(key, ensure_ascii=False)
+        if isinstance(value, list) and value:
+            items = ",\n".join(f"    {json.dumps(item, ensure_ascii=False)}" for item in value)
+            fields.append(f"  {name}: [\n{items}\n  ]")
+        else:
+            text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            fields.append(f"  {name}: {text}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
