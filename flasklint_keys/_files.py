@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -15,6 +14,8 @@ def write_atomically(path: Path, data: bytes) -> None:
         mode: int | None = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = None
+    import tempfile  # only writers need it
+
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".flasklint-tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -32,14 +32,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from ._discovery import stamp_of
 from ._files import write_atomically
-from .analysis.summary import ExportedFunction, ModuleSummary, SummaryLabel, SummaryTaint
 from .config import Config
 from .model import Applicability, Edit, FileError, FileResult, Finding, Fix, Related, Severity
+
+if TYPE_CHECKING:  # decoding a summary imports them: a warm run decodes none
+    from .analysis.summary import ExportedFunction, ModuleSummary, SummaryTaint
 
 CACHE_DIR = ".flasklint_cache"
 CACHE_FILE = "cache-v1.json"
@@ -352,6 +354,8 @@ def _finding(data: dict[str, Any]) -> Finding:
 
 
 def _summary(data: dict[str, Any]) -> ModuleSummary:
+    from .analysis.summary import ModuleSummary
+
     return ModuleSummary(
         module=data["module"],
         path=data["path"],
@@ -367,6 +371,8 @@ def _summary(data: dict[str, Any]) -> ModuleSummary:
 
 
 def _function(data: dict[str, Any]) -> ExportedFunction:
+    from .analysis.summary import ExportedFunction
+
     return ExportedFunction(
         name=data["name"],
         line=int(data["line"]),
@@ -381,6 +387,8 @@ def _function(data: dict[str, Any]) -> ExportedFunction:
 
 
 def _taint(data: dict[str, Any]) -> SummaryTaint:
+    from .analysis.summary import SummaryLabel, SummaryTaint
+
     elements = data["elements"]
     fields = data["fields"]
     return SummaryTaint(

@@ -24,23 +24,15 @@ from ._discovery import SourceFile, discover
 from ._pool import forks, parallel_map, worthwhile
 from ._source import decode_source, read_bytes
 from ._suppressions import has_skip_file
-from .analysis.project import (
-    NAME_USES,
-    ModuleNames,
-    ProjectContext,
-    ProjectSummaries,
-    absolute,
-    split_dependency,
-)
-from .analysis.settings import AnalysisSettings
-from .analysis.summary import ModuleSummary
 from .cache import CACHE_DIR, Cache, Entry, content_hash, file_stamp, run_key
 from .model import FileError, FileResult, Finding, LintResult, sort_findings
 from .options import Options
 
-if TYPE_CHECKING:  # imported at run time only where a file needs it
+if TYPE_CHECKING:  # imported at run time only where needed: a warm run needs none
     from .analysis.module import ModuleAnalysis
     from .analysis.prepass import Prepass
+    from .analysis.project import ProjectContext, ProjectSummaries
+    from .analysis.summary import ModuleSummary
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -59,6 +51,8 @@ class Unit:
     digest: str = ""  # the content hash the run expects, once known
 
     def context(self, summaries: ProjectSummaries | None = None) -> ProjectContext:
+        from .analysis.project import ProjectContext
+
         return ProjectContext(self.module, self.is_package, summaries)
 
     def read(self) -> tuple[str | None, str, FileError | None]:
@@ -185,6 +179,7 @@ def _summary(analysis: ModuleAnalysis, unit: Unit) -> ModuleSummary | None:
 def _prepass(text: str, options: Options) -> Prepass | None:
     """The pre-pass decision, or None when it cannot be made (LibCST then decides)."""
     from .analysis.prepass import prepass  # only files read need it; a warm run reads none
+    from .analysis.settings import AnalysisSettings
 
     settings = AnalysisSettings.from_config(options.config)
     try:
@@ -198,6 +193,8 @@ def _prepass(text: str, options: Options) -> Prepass | None:
 
 
 def _absolute_deps(dependencies: Iterable[str], unit: Unit) -> Iterator[str]:
+    from .analysis.project import absolute
+
     for dep in dependencies:
         yield dep if ":" in dep else absolute(dep, unit.module, unit.is_package)
 
@@ -282,6 +279,8 @@ class Runner:
         self, files: Sequence[SourceFile], stamps: Sequence[tuple[str, str]]
     ) -> list[_State]:
         """One state per file; those with an unchanged stamp start from their cache entry."""
+        from .analysis.project import ModuleNames
+
         names = ModuleNames(self.cwd, self.tops)
         states = []
         for file, (_, stamp) in zip(files, stamps, strict=True):
@@ -356,6 +355,8 @@ class Runner:
             state.entry.summary = summary
             state.entry.summarised = True
             self._store(state)
+        from .analysis.project import ProjectSummaries
+
         packages = {s.unit.module for s in states if s.unit.is_package}
         return ProjectSummaries.build(
             (
@@ -496,6 +497,8 @@ def _stamp_size(stamp: str) -> int:
 
 def _defining_module(dependency: str, by_module: dict[str, _State]) -> _State | None:
     """The project module a dependency (``svc.keys.fingerprint``) points into, if any."""
+    from .analysis.project import NAME_USES, split_dependency
+
     kind, name = split_dependency(dependency)
     if kind not in NAME_USES and kind != "any":
         return None  # g:, session:, status: are not names of a module
