@@ -5,6 +5,7 @@ from __future__ import annotations
 # (code, name, severity, CWE, summary)
 RULES: tuple[tuple[str, str, str, int | None, str], ...] = (
     ('FLK000', 'parse-error', 'error', None, 'the file cannot be parsed'),
+    ('FLK001', 'unused-suppression', 'warning', None, 'a suppression comment silences no finding'),
     ('FLK101', 'secret-in-log', 'error', 532, 'a credential value reaches a log sink'),
     ('FLK102', 'request-dump-in-log', 'error', 532, 'a whole request mapping (headers, cookies, environ, body) reaches a log sink'),
     ('FLK103', 'url-in-log', 'warning', 532, 'a full URL or query string reaches a log sink'),

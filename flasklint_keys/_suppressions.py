@@ -17,6 +17,17 @@ _IGNORE = re.compile(r"#\s*flasklint-keys\s*:\s*ignore(?:\[(?P<codes>[^\]]*)\])?
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class Directive:
+    """One suppression comment: where it is and what it silences."""
+
+    line: int  # 1-based
+    column: int  # 1-based start of the directive within the line
+    end_column: int  # exclusive
+    codes: frozenset[str]  # ``*`` = all
+    ours: bool  # ``flasklint-keys: ignore`` (``noqa`` is shared with other linters)
+
+
 @dataclass
 class Suppressions:
     """Line number (1-based) -> codes silenced on it (``*`` = all)."""
@@ -24,6 +35,7 @@ class Suppressions:
     by_line: dict[int, frozenset[str]] = field(default_factory=dict)
     comment_only: set[int] = field(default_factory=set)
     used: set[tuple[int, str]] = field(default_factory=set)
+    directives: list[Directive] = field(default_factory=list)
 
     def match(self, code: str, lines: Iterable[int]) -> int | None:
         """The line whose suppression silences ``code``, if any."""
@@ -40,62 +52,94 @@ class Suppressions:
                     return line
         return None
 
-    def unused(self) -> list[tuple[int, str]]:
+    def unused(self, enabled: Iterable[str]) -> list[tuple[Directive, tuple[str, ...]]]:
+        """Each directive with the codes it names that silenced nothing here.
+
+        Only codes of enabled rules count: another linter's ``E501`` is not ours to
+        judge, nor a code whose rule did not run. A bare ``# noqa`` is never
+        reported (other linters read it too); a bare ``flasklint-keys: ignore`` is."""
+        codes_enabled = tuple(enabled)
         out = []
-        for line, codes in sorted(self.by_line.items()):
-            for code in sorted(codes):
-                if (line, code) not in self.used:
-                    out.append((line, code))
+        for directive in self.directives:
+            idle = tuple(
+                sorted(
+                    code
+                    for code in directive.codes
+                    if (directive.line, code) not in self.used
+                    and (
+                        directive.ours
+                        if code == ALL
+                        else any(c.startswith(code) for c in codes_enabled)
+                    )
+                )
+            )
+            if idle:
+                out.append((directive, idle))
         return out
 
 
 def has_skip_file(source: str) -> bool:
     if "skip-file" not in source:
         return False
-    return any(SKIP_FILE.search(comment) for _, comment in _comments(source))
+    return any(SKIP_FILE.search(comment) for _, _, comment in _comments(source))
+
+
+def might_suppress(source: str) -> bool:
+    """Whether ``source`` may hold a suppression comment (a cheap text test)."""
+    lowered = source.lower()
+    return "noqa" in lowered or "flasklint-keys" in lowered
 
 
 def parse_suppressions(source: str) -> Suppressions:
     result = Suppressions()
-    if "noqa" not in source.lower() and "flasklint-keys" not in source.lower():
+    if not might_suppress(source):
         return result
     lines = source.splitlines()
-    for line, comment in _comments(source):
-        codes = _codes(comment)
-        if codes is None:
+    for line, column, comment in _comments(source):
+        directive = _directive(line, column, comment)
+        if directive is None:
             continue
-        result.by_line[line] = result.by_line.get(line, frozenset()) | codes
+        result.directives.append(directive)
+        result.by_line[line] = result.by_line.get(line, frozenset()) | directive.codes
         text = lines[line - 1] if line - 1 < len(lines) else ""
         if text.lstrip().startswith("#"):
             result.comment_only.add(line)
     return result
 
 
-def _codes(comment: str) -> frozenset[str] | None:
+def _directive(line: int, column: int, comment: str) -> Directive | None:
     noqa = _NOQA.search(comment)
     if noqa is not None:
-        if noqa.group("codes"):
-            return frozenset(c.upper() for c in _CODE.findall(noqa.group("codes")))
-        return frozenset({ALL})
-    ignore = _IGNORE.search(comment)
-    if ignore is not None:
+        codes = (
+            frozenset(c.upper() for c in _CODE.findall(noqa.group("codes")))
+            if noqa.group("codes")
+            else frozenset({ALL})
+        )
+        start, end, ours = noqa.start(), noqa.end(), False
+    else:
+        ignore = _IGNORE.search(comment)
+        if ignore is None:
+            return None
         inner = ignore.group("codes")
-        if inner is None or not inner.strip():
-            return frozenset({ALL})
-        return frozenset(c.upper() for c in _CODE.findall(inner))
-    return None
+        codes = (
+            frozenset(c.upper() for c in _CODE.findall(inner))
+            if inner is not None and inner.strip()
+            else frozenset({ALL})
+        )
+        start, end, ours = ignore.start(), ignore.end(), True
+    return Directive(line, column + start + 1, column + end + 1, codes, ours)
 
 
-def _comments(source: str) -> list[tuple[int, str]]:
-    """(line, text) of every real comment — not ``# noqa`` inside a string."""
-    out: list[tuple[int, str]] = []
+def _comments(source: str) -> list[tuple[int, int, str]]:
+    """(line, 0-based column, text) of every real comment — not ``# noqa`` inside a string."""
+    out: list[tuple[int, int, str]] = []
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             if token.type == tokenize.COMMENT:
-                out.append((token.start[0], token.string))
+                out.append((token.start[0], token.start[1], token.string))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         # Fall back to a line scan; the file parsed with LibCST, so this is rare.
         for number, text in enumerate(source.splitlines(), start=1):
             if "#" in text:
-                out.append((number, text[text.index("#") :]))
+                out.append((number, text.index("#"), text[text.index("#") :]))
     return out

@@ -309,7 +309,6 @@ def _result_json(result: FileResult) -> dict[str, Any]:
         "path": result.path,
         "findings": [_finding_json(f) for f in result.findings],
         "errors": _plain(result.errors),
-        "unused": [list(u) for u in result.unused_suppressions],
     }
 
 
@@ -318,7 +317,6 @@ def _result(data: dict[str, Any]) -> FileResult:
         path=str(data["path"]),
         findings=tuple(_finding(f) for f in data["findings"]),
         errors=tuple(FileError(**e) for e in data["errors"]),
-        unused_suppressions=tuple((int(line), str(code)) for line, code in data["unused"]),
     )
 
 

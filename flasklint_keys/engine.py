@@ -9,7 +9,7 @@ import sys
 import threading
 import tokenize
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -21,7 +21,7 @@ from . import __version__
 from ._edits import import_position, text_fix
 from ._positions import positions as node_positions
 from ._source import decode_source, read_bytes, read_source
-from ._suppressions import Suppressions, has_skip_file, parse_suppressions
+from ._suppressions import ALL, Suppressions, has_skip_file, parse_suppressions
 from ._traversal import run_rules
 from .analysis.index import build_index
 from .analysis.module import ModuleAnalysis
@@ -36,7 +36,7 @@ from .model import (
     Related,
 )
 from .options import Options
-from .rules import ALL_RULES, PARSE_ERROR
+from .rules import ALL_RULES, PARSE_ERROR, UNUSED_SUPPRESSION
 from .rules.base import RawFinding, RuleContext
 
 TEST_DIRS = frozenset({"tests", "test", "testing"})
@@ -240,8 +240,13 @@ class ModuleFindings:
 
     pairs: list[tuple[RawFinding, Finding]]
     errors: tuple[FileError, ...] = ()
-    unused: tuple[tuple[int, str], ...] = ()
+    # Findings about comments rather than code (FLK001): no node, no fix.
+    comments: tuple[Finding, ...] = ()
     analysis: ModuleAnalysis | None = None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return (*(f for _, f in self.pairs), *self.comments)
 
 
 def _lint_module(
@@ -255,7 +260,7 @@ def _lint_module(
     found = analyse_module(module, source, display, options, project)
     if on_analysis is not None and found.analysis is not None:
         on_analysis(found.analysis)
-    return FileResult(display, tuple(f for _, f in found.pairs), found.errors, found.unused)
+    return FileResult(display, found.findings, found.errors)
 
 
 def module_analysis(
@@ -290,10 +295,64 @@ def analyse_module(
         FileError(display, f"internal error in {code}: {message}", "internal")
         for code, message in failures
     )
-    if not context.findings:
+    judge_suppressions = reports_unused_suppressions(options, ignored)
+    if not context.findings and not judge_suppressions:
         return ModuleFindings([], errors, analysis=analysis)
-    pairs, unused = _finalise(module, source, display, context.findings, options)
-    return ModuleFindings(pairs, errors, unused, analysis)
+    suppressions = parse_suppressions(source)
+    pairs = (
+        _finalise(module, source, display, context.findings, suppressions)
+        if context.findings
+        else []
+    )
+    comments: tuple[Finding, ...] = ()
+    if judge_suppressions:
+        ran = [rule.code for rule in rules if rule.code != UNUSED_SUPPRESSION.code]
+        comments = tuple(_unused_suppressions(source, display, suppressions, ran))
+    return ModuleFindings(pairs, errors, comments, analysis)
+
+
+def reports_unused_suppressions(options: Options, ignored: Iterable[str] = ()) -> bool:
+    """FLK001 runs with ``--report-unused-suppressions`` while selected (and not ignored here)."""
+    code = UNUSED_SUPPRESSION.code
+    return (
+        options.report_unused_suppressions
+        and code in options.enabled
+        and not any(code.startswith(i) for i in ignored)
+    )
+
+
+def _unused_suppressions(
+    source: str, display: str, suppressions: Suppressions, ran: Sequence[str]
+) -> Iterator[Finding]:
+    meta = UNUSED_SUPPRESSION
+    lines = source.splitlines()
+    occurrences: dict[str, int] = {}
+    for directive, codes in suppressions.unused(ran):
+        text = lines[directive.line - 1].strip() if directive.line <= len(lines) else ""
+        occurrence = occurrences.get(text, 0)
+        occurrences[text] = occurrence + 1
+        named = ", ".join("a bare ignore" if code == ALL else code for code in codes)
+        verb = "silences" if len(codes) == 1 else "silence"
+        # Only a directive naming FLK001 silences it: a bare one would silence its own report.
+        silenced = any(
+            other.line == directive.line
+            and any(code != ALL and meta.code.startswith(code) for code in other.codes)
+            for other in suppressions.directives
+        )
+        yield Finding(
+            code=meta.code,
+            name=meta.name,
+            severity=meta.severity,
+            message=f"unused suppression: {named} {verb} no finding here",
+            fix_suggestion=meta.fix_suggestion,
+            path=display,
+            line=directive.line,
+            column=directive.column,
+            end_line=directive.line,
+            end_column=directive.end_column,
+            fingerprint=_digest(meta.code, display, text, occurrence),
+            suppressed=silenced,
+        )
 
 
 def _finalise(
@@ -301,10 +360,9 @@ def _finalise(
     source: str,
     display: str,
     raw: Sequence[RawFinding],
-    options: Options,
-) -> tuple[list[tuple[RawFinding, Finding]], tuple[tuple[int, str], ...]]:
+    suppressions: Suppressions,
+) -> list[tuple[RawFinding, Finding]]:
     positions = node_positions(module, _needed_nodes(module, raw))
-    suppressions = parse_suppressions(source)
     lines_of_source = source.splitlines()
     occurrences: dict[tuple[str, str], int] = {}
     findings: list[tuple[RawFinding, Finding]] = []
@@ -347,8 +405,7 @@ def _finalise(
                 ),
             )
         )
-    unused = tuple(suppressions.unused()) if options.report_unused_suppressions else ()
-    return findings, unused
+    return findings
 
 
 def _needed_nodes(module: cst.Module, raw: Sequence[RawFinding]) -> set[cst.CSTNode]:

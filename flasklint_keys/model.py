@@ -117,8 +117,6 @@ class FileResult:
     path: str
     findings: tuple[Finding, ...] = ()
     errors: tuple[FileError, ...] = ()
-    # Unused suppressions: (line, code or "*") — reported on request only.
-    unused_suppressions: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from ._rule_index import CODES
 from .config import Config, enabled_codes
 
+UNUSED_SUPPRESSION = "FLK001"
+
 
 @dataclass(frozen=True)
 class Options:
@@ -17,5 +19,10 @@ class Options:
     prepass: bool = True
 
     @classmethod
-    def from_config(cls, config: Config, **kwargs: bool) -> Options:
-        return cls(config, enabled_codes(config, CODES), **kwargs)
+    def from_config(cls, config: Config, *, report_unused_suppressions: bool = False) -> Options:
+        enabled = enabled_codes(config, CODES)
+        if not report_unused_suppressions:
+            # FLK001 only judges suppressions when asked to: off, it is not enabled at
+            # all (not in SARIF's rules, not in the cache key).
+            enabled -= {UNUSED_SUPPRESSION}
+        return cls(config, enabled, report_unused_suppressions=report_unused_suppressions)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 from ._discovery import SourceFile, discover
 from ._pool import forks, parallel_map, worthwhile
 from ._source import decode_source, read_bytes
-from ._suppressions import has_skip_file
+from ._suppressions import has_skip_file, might_suppress
 from .cache import CACHE_DIR, Cache, Entry, content_hash, file_stamp, run_key
 from .model import FileError, FileResult, Finding, LintResult, sort_findings
 from .options import Options
@@ -115,7 +115,9 @@ def phase_one(unit: Unit, options: Options) -> PhaseOne:
         return PhaseOne(FileResult(display, errors=errors), False, None, frozenset(), digest)
     if has_skip_file(text):
         return PhaseOne(FileResult(display), False, None, frozenset(), digest)
-    decision = _prepass(text, options) if options.prepass else None
+    # Judging suppressions needs the LibCST pass wherever a suppression comment is.
+    prepass = options.prepass and not (options.report_unused_suppressions and might_suppress(text))
+    decision = _prepass(text, options) if prepass else None
     if decision is not None and not decision.needed:
         deps = frozenset(_absolute_deps(decision.dependencies, unit))
         return PhaseOne(FileResult(display), False, None, deps, digest)
@@ -476,7 +478,7 @@ def _stages(states: Iterable[_State]) -> dict[str, str] | None:
     stages = {}
     for state in states:
         final, entry = state.final, state.entry
-        if final is None or not (final.findings or final.errors or final.unused_suppressions):
+        if final is None or not (final.findings or final.errors):
             continue
         if entry is not None and final is entry.first:
             stages[final.path] = "first"

@@ -19,12 +19,14 @@ from .request_dump_in_log import RequestDumpInLog
 from .secret_in_log import SecretInLog
 from .secret_in_response import SecretInResponse
 from .traceback_dropped import TracebackDropped
+from .unused_suppression import UnusedSuppression
 from .url_in_log import UrlInLog
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(
     sorted(
         (
             ParseError,
+            UnusedSuppression,
             SecretInLog,
             RequestDumpInLog,
             UrlInLog,
@@ -47,10 +49,19 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 ALL_CODES: tuple[str, ...] = tuple(RULES_BY_CODE)
 PARSE_ERROR = ParseError.meta
+UNUSED_SUPPRESSION = UnusedSuppression.meta
 
 
 def all_meta() -> tuple[RuleMeta, ...]:
     return tuple(rule.meta for rule in ALL_RULES)
 
 
-__all__ = ["ALL_CODES", "ALL_RULES", "PARSE_ERROR", "RULES_BY_CODE", "Rule", "all_meta"]
+__all__ = [
+    "ALL_CODES",
+    "ALL_RULES",
+    "PARSE_ERROR",
+    "RULES_BY_CODE",
+    "UNUSED_SUPPRESSION",
+    "Rule",
+    "all_meta",
+]
