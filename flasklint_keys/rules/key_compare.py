@@ -92,6 +92,10 @@ class KeyCompareNotConstantTime(Rule):
     if not hmac.compare_digest(request.headers.get("X-API-Key", ""), API_KEY):
         abort(401)
     ```
+    The automatic fix (unsafe) keeps both operands as they are: `compare_digest`
+    raises `TypeError` when one is `None` or a non-ASCII `str`, so a missing
+    header then fails closed with an error instead of a rejection. Give `.get()`
+    a default, as above, once you know the secret can never be empty.
 
     ## References
     - [CWE-208: Observable Timing Discrepancy](https://cwe.mitre.org/data/definitions/208.html)
