@@ -122,7 +122,9 @@ def compare_digest_fix(ctx: RuleContext, node: cst.Comparison) -> NodeFix | None
     if not isinstance(target.operator, cst.Equal | cst.NotEqual):
         return None
     call = parse_template_expression(
-        "hmac.compare_digest({left}, {right})", left=node.left, right=target.comparator
+        "hmac.compare_digest({left}, {right})",
+        left=_with_empty_default(ctx, node.left),
+        right=_with_empty_default(ctx, target.comparator),
     )
     new: cst.BaseExpression = call
     if isinstance(target.operator, cst.NotEqual):
@@ -134,6 +136,34 @@ def compare_digest_fix(ctx: RuleContext, node: cst.Comparison) -> NodeFix | None
         (Replacement(node, new),),
         ("hmac",),
     )
+
+
+# Request data read with ``.get(name)``: None when absent, which compare_digest rejects.
+REQUEST_GETTERS = frozenset(
+    f"flask.request.{mapping}.get" for mapping in ("headers", "args", "form", "values", "cookies")
+)
+
+
+def _with_empty_default(ctx: RuleContext, operand: cst.BaseExpression) -> cst.BaseExpression:
+    """``request.headers.get("X-Key")`` -> ``request.headers.get("X-Key", "")``.
+
+    ``compare_digest(None, secret)`` raises where ``None != secret`` rejected: the
+    default keeps a missing header a rejection. It lets no one in who was kept
+    out before: ``""`` matches only an empty secret, which an empty header
+    already matched.
+    """
+    if (
+        isinstance(operand, cst.Call)
+        and len(operand.args) == 1
+        and operand.args[0].keyword is None
+        and not operand.args[0].star
+        and ctx.index.imports.resolve(operand.func) in REQUEST_GETTERS
+    ):
+        first = operand.args[0].with_changes(
+            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
+        return operand.with_changes(args=(first, cst.Arg(cst.SimpleString('""'))))
+    return operand
 
 
 def debug_from_env_fix(ctx: RuleContext, value: cst.BaseExpression) -> NodeFix | None:

@@ -92,10 +92,11 @@ class KeyCompareNotConstantTime(Rule):
     if not hmac.compare_digest(request.headers.get("X-API-Key", ""), API_KEY):
         abort(401)
     ```
-    The automatic fix (unsafe) keeps both operands as they are: `compare_digest`
-    raises `TypeError` when one is `None` or a non-ASCII `str`, so a missing
-    header then fails closed with an error instead of a rejection. Give `.get()`
-    a default, as above, once you know the secret can never be empty.
+    The automatic fix (unsafe) gives request data read with `.get(name)` a `""`
+    default, so that a missing header stays a rejection (`""` matches only an
+    empty secret, which an empty header matched already). `compare_digest` still
+    raises `TypeError` on a non-ASCII `str` or on another operand that is `None`:
+    such a comparison then fails closed, with an error instead of a rejection.
 
     ## References
     - [CWE-208: Observable Timing Discrepancy](https://cwe.mitre.org/data/definitions/208.html)
