@@ -34,6 +34,7 @@ from .model import (
     Finding,
     LintResult,
     Related,
+    RuleMeta,
 )
 from .options import Options
 from .rules import ALL_RULES, PARSE_ERROR, UNUSED_SUPPRESSION
@@ -218,20 +219,38 @@ def _finding_for_syntax_error(
 def _parse_finding(source: str, display: str, line: int, column: int, message: str) -> FileResult:
     lines = source.splitlines()
     line = max(1, min(line, len(lines) or 1))
-    finding = Finding(
-        code=PARSE_ERROR.code,
-        name=PARSE_ERROR.name,
-        severity=PARSE_ERROR.severity,
-        message=f"cannot parse: {message}",
-        fix_suggestion=PARSE_ERROR.fix_suggestion,
-        path=display,
-        line=line,
-        column=max(1, column),
-        end_line=line,
-        end_column=max(1, column) + 1,
-        fingerprint=_digest(PARSE_ERROR.code, display, "parse-error", 0),
+    column = max(1, column)
+    finding = _engine_finding(
+        PARSE_ERROR, display, line, (column, column + 1), f"cannot parse: {message}", "parse-error"
     )
     return FileResult(display, findings=(finding,))
+
+
+def _engine_finding(
+    meta: RuleMeta,
+    display: str,
+    line: int,
+    columns: tuple[int, int],
+    message: str,
+    statement_text: str,
+    occurrence: int = 0,
+    suppressed: bool = False,
+) -> Finding:
+    """A finding of a rule the engine reports itself (FLK000, FLK001): one line, no fix."""
+    return Finding(
+        code=meta.code,
+        name=meta.name,
+        severity=meta.severity,
+        message=message,
+        fix_suggestion=meta.fix_suggestion,
+        path=display,
+        line=line,
+        column=columns[0],
+        end_line=line,
+        end_column=columns[1],
+        fingerprint=_digest(meta.code, display, statement_text, occurrence),
+        suppressed=suppressed,
+    )
 
 
 @dataclass
@@ -339,19 +358,15 @@ def _unused_suppressions(
             and any(code != ALL and meta.code.startswith(code) for code in other.codes)
             for other in suppressions.directives
         )
-        yield Finding(
-            code=meta.code,
-            name=meta.name,
-            severity=meta.severity,
-            message=f"unused suppression: {named} {verb} no finding here",
-            fix_suggestion=meta.fix_suggestion,
-            path=display,
-            line=directive.line,
-            column=directive.column,
-            end_line=directive.line,
-            end_column=directive.end_column,
-            fingerprint=_digest(meta.code, display, text, occurrence),
-            suppressed=silenced,
+        yield _engine_finding(
+            meta,
+            display,
+            directive.line,
+            (directive.column, directive.end_column),
+            f"unused suppression: {named} {verb} no finding here",
+            text,
+            occurrence,
+            silenced,
         )
 
 
