@@ -279,13 +279,7 @@ class _Scan:
             self.reasons.append(f"configured auth decorator {node.name}")
         for decorator in node.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
-            name = (
-                target.attr
-                if isinstance(target, ast.Attribute)
-                else target.id
-                if isinstance(target, ast.Name)
-                else ""
-            )
+            name = _last_name(target)
             if name in HANDLER_DECORATORS:
                 self.reasons.append(f"@{name}")
 
@@ -301,13 +295,7 @@ class _Scan:
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        name = (
-            func.attr
-            if isinstance(func, ast.Attribute)
-            else func.id
-            if isinstance(func, ast.Name)
-            else ""
-        )
+        name = _last_name(func)
         if name in HANDLER_CALLS:
             self.reasons.append(f"{name}()")
         if name in CREDENTIAL_CHECKS:
@@ -384,17 +372,17 @@ def _drops_traceback(walked: list[ast.AST]) -> bool:
     return error_log
 
 
+def _last_name(node: ast.expr) -> str:
+    """``x`` of ``x`` or of ``a.b.x``; "" for anything else."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
 def _digest_like(node: ast.expr) -> bool:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         return node.func.attr in ("hexdigest", "digest")
-    name = (
-        node.id
-        if isinstance(node, ast.Name)
-        else node.attr
-        if isinstance(node, ast.Attribute)
-        else ""
-    )
-    lowered = name.lower()
+    lowered = _last_name(node).lower()
     return any(lowered == word or lowered.endswith("_" + word) for word in DIGEST_WORDS)
 
 
