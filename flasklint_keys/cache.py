@@ -40,8 +40,8 @@ from ._files import write_atomically
 from .config import Config
 from .model import Applicability, Edit, FileError, FileResult, Finding, Fix, Related, Severity
 
-if TYPE_CHECKING:  # decoding a summary imports them: a warm run decodes none
-    from .analysis.summary import ExportedFunction, ModuleSummary, SummaryTaint
+if TYPE_CHECKING:
+    from .analysis.summary import ModuleSummary
 
 CACHE_DIR = ".flasklint_cache"
 CACHE_FILE = "cache-v1.json"
@@ -296,12 +296,20 @@ def _entry(data: dict[str, Any]) -> Entry:
         stamp=str(data["stamp"]),
         analysed=bool(data["analysed"]),
         summarised=bool(data["summarised"]),
-        summary=_summary(data["summary"]) if data["summary"] is not None else None,
+        summary=_summary(data["summary"]),
         dependencies=frozenset(str(d) for d in data["dependencies"]),
         first=_result(data["first"]),
         final=_result(data["final"]) if data["final"] is not None else None,
         final_digest=str(data["final_digest"]),
     )
+
+
+def _summary(data: dict[str, Any] | None) -> ModuleSummary | None:
+    if data is None:
+        return None
+    from .analysis.summary import summary_from_json  # a warm run decodes no summary
+
+    return summary_from_json(data)
 
 
 def _result_json(result: FileResult) -> dict[str, Any]:
@@ -348,50 +356,4 @@ def _finding(data: dict[str, Any]) -> Finding:
         else None,
         suppressed=bool(data["suppressed"]),
         related=tuple(Related(**r) for r in data["related"]),
-    )
-
-
-def _summary(data: dict[str, Any]) -> ModuleSummary:
-    from .analysis.summary import ModuleSummary
-
-    return ModuleSummary(
-        module=data["module"],
-        path=data["path"],
-        bindings=tuple((str(a), str(b)) for a, b in data["bindings"]),
-        functions=tuple(_function(f) for f in data["functions"]),
-        g_attrs=tuple((str(k), _taint(v)) for k, v in data["g_attrs"]),
-        session_keys=tuple((str(k), _taint(v)) for k, v in data["session_keys"]),
-        loggers=tuple(data["loggers"]),
-        exception_statuses=tuple((str(k), int(v)) for k, v in data["exception_statuses"]),
-        logged_statuses=tuple(int(s) for s in data["logged_statuses"]),
-        constants=tuple((str(k), str(v)) for k, v in data["constants"]),
-    )
-
-
-def _function(data: dict[str, Any]) -> ExportedFunction:
-    from .analysis.summary import ExportedFunction
-
-    return ExportedFunction(
-        name=data["name"],
-        line=int(data["line"]),
-        positional=tuple(data["positional"]),
-        keyword_only=tuple(data["keyword_only"]),
-        star=data["star"],
-        double_star=data["double_star"],
-        returns=_taint(data["returns"]),
-        logged_params=tuple(data["logged_params"]),
-        logs=bool(data["logs"]),
-    )
-
-
-def _taint(data: dict[str, Any]) -> SummaryTaint:
-    from .analysis.summary import SummaryLabel, SummaryTaint
-
-    elements = data["elements"]
-    fields = data["fields"]
-    return SummaryTaint(
-        labels=tuple(SummaryLabel(**label) for label in data["labels"]),
-        clean=bool(data["clean"]),
-        elements=tuple(_taint(e) for e in elements) if elements is not None else None,
-        fields=tuple((str(k), _taint(v)) for k, v in fields) if fields is not None else None,
     )

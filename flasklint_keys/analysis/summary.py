@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from .taint import Kind, Label, Origin, Taint
 
@@ -93,3 +94,46 @@ class ModuleSummary:
     def digest(self) -> str:
         """Changes exactly when something an importer could see changes."""
         return hashlib.sha256(repr(self).encode("utf-8", "surrogateescape")).hexdigest()[:20]
+
+
+# -- decoding the cache's JSON (encoding is generic: dataclass fields, enums as values) ------
+
+
+def summary_from_json(data: dict[str, Any]) -> ModuleSummary:
+    return ModuleSummary(
+        module=data["module"],
+        path=data["path"],
+        bindings=tuple((str(a), str(b)) for a, b in data["bindings"]),
+        functions=tuple(_function(f) for f in data["functions"]),
+        g_attrs=tuple((str(k), _taint(v)) for k, v in data["g_attrs"]),
+        session_keys=tuple((str(k), _taint(v)) for k, v in data["session_keys"]),
+        loggers=tuple(data["loggers"]),
+        exception_statuses=tuple((str(k), int(v)) for k, v in data["exception_statuses"]),
+        logged_statuses=tuple(int(s) for s in data["logged_statuses"]),
+        constants=tuple((str(k), str(v)) for k, v in data["constants"]),
+    )
+
+
+def _function(data: dict[str, Any]) -> ExportedFunction:
+    return ExportedFunction(
+        name=data["name"],
+        line=int(data["line"]),
+        positional=tuple(data["positional"]),
+        keyword_only=tuple(data["keyword_only"]),
+        star=data["star"],
+        double_star=data["double_star"],
+        returns=_taint(data["returns"]),
+        logged_params=tuple(data["logged_params"]),
+        logs=bool(data["logs"]),
+    )
+
+
+def _taint(data: dict[str, Any]) -> SummaryTaint:
+    elements = data["elements"]
+    fields = data["fields"]
+    return SummaryTaint(
+        labels=tuple(SummaryLabel(**label) for label in data["labels"]),
+        clean=bool(data["clean"]),
+        elements=tuple(_taint(e) for e in elements) if elements is not None else None,
+        fields=tuple((str(k), _taint(v)) for k, v in fields) if fields is not None else None,
+    )
