@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from ._rule_index import CODES
 from .config import Config, enabled_codes
 
+# FLK001 unused-suppression (rules/unused_suppression.py): on only with the flag.
 UNUSED_SUPPRESSION = "FLK001"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import Severity
+from ..options import UNUSED_SUPPRESSION
 from .base import Rule
 
 
@@ -34,7 +35,7 @@ class UnusedSuppression(Rule):
     - [ruff: unused-noqa (RUF100)](https://docs.astral.sh/ruff/rules/unused-noqa/)
     """
 
-    code = "FLK001"
+    code = UNUSED_SUPPRESSION  # options.py decides when it runs, without importing rules
     name = "unused-suppression"
     summary = "a suppression comment silences no finding"
     severity = Severity.WARNING
