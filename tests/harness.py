@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flasklint_keys.engine import Options, lint_source
-from flasklint_keys.model import Finding
+from flasklint_keys.core.model import Finding
+from flasklint_keys.core.options import Options
+from flasklint_keys.run.worker import lint_text
 
 EXPECT = re.compile(r"#\s*((?:FLK\d{3}(?::\d+)?\s*)+)$")
 ITEM = re.compile(r"(FLK\d{3})(?::(\d+))?")
@@ -31,7 +32,9 @@ def expectations(source: str) -> list[Expectation]:
 
 
 def lint(source: str, display: str = "example.py", options: Options | None = None) -> list[Finding]:
-    result = lint_source(source, display, options or Options())
+    """Lint as a run does: through the ``ast`` pre-pass (with the enabled rules' triggers),
+    so that a rule whose trigger misses a construct loses its findings here too."""
+    _, result, _, _ = lint_text(source, display, options or Options())
     assert not result.errors, result.errors
     return [f for f in result.findings if not f.suppressed]
 

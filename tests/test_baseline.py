@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from clirun import run_cli
 
-from flasklint_keys.baseline import (
+from flasklint_keys.core.model import Finding, LintResult, Severity
+from flasklint_keys.run.baseline import (
     Baseline,
     BaselineError,
     apply_baseline,
     baseline_document,
     load_baseline,
 )
-from flasklint_keys.model import Finding, LintResult, Severity
 
 APP = """\
 import logging

@@ -12,7 +12,10 @@ import pytest
 from cli_support import APP, APP_FINDINGS, CLEAN, codes_at, run, run_process, write
 
 from flasklint_keys import __version__
-from flasklint_keys.rules import ALL_RULES, RULES_BY_CODE
+from flasklint_keys.rules import all_rules, rules_by_code
+
+ALL_RULES = all_rules()
+RULES_BY_CODE = rules_by_code()
 
 # Only FLK103 (a warning).
 WARNING_ONLY = """\
@@ -524,6 +527,7 @@ def test_selection(project: Path, args: list[str], expected: list[str]) -> None:
 def test_command_line_selection_layers_over_the_configuration(
     project: Path, configured: str, args: list[str], expected: list[str]
 ) -> None:
+
     write(project, {"pyproject.toml": f"[tool.flasklint-keys]\n{configured}\n"})
     assert _codes(args) == expected
 

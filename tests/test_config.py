@@ -9,15 +9,17 @@ import pytest
 from cli_support import APP, codes_at, run, write
 
 from flasklint_keys.analysis.settings import AnalysisSettings
-from flasklint_keys.config import (
+from flasklint_keys.core.catalog import codes
+from flasklint_keys.core.config import (
     Config,
     ConfigError,
     find_config_file,
     ignored_for_path,
     load_config,
 )
-from flasklint_keys.model import Severity
-from flasklint_keys.rules import ALL_CODES
+from flasklint_keys.core.model import Severity
+
+ALL_CODES = codes()
 
 WARNING_ONLY = (
     "import logging\nfrom flask import request\n\nlog = logging.getLogger(__name__)\n"

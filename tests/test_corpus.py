@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from flasklint_keys.engine import Options, decode_source, lint_source
+from flasklint_keys.core.options import Options
+from flasklint_keys.lint.engine import lint_source
+from flasklint_keys.run.source import decode_source
 
 STRIDE = 4
 RULES_STRIDE = 16
@@ -93,7 +95,7 @@ def test_standard_library_survives_every_fix() -> None:
     and a second pass changes nothing. (The standard library is not a Flask app: few or
     no fixes apply, so this guards the no-op path at scale; tests/fixtures/fixes covers
     the fixes themselves.)"""
-    from flasklint_keys.fixer import fix_source, parses
+    from flasklint_keys.fix.fixer import fix_source, parses
 
     for path in stdlib_files()[5::RULES_STRIDE]:
         source, _ = decode_source(path.read_bytes(), path.name)

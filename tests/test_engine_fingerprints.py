@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flasklint_keys.engine import Options, lint_source, normalised_code
+from flasklint_keys.core.options import Options
+from flasklint_keys.lint.engine import lint_source
+from flasklint_keys.lint.findings import normalised_code
 
 ONE_LINE = 'import logging\nfrom flask import request\nlogging.info("k %s", request.headers["X-API-Key"])\n'
 SPLIT = (

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import ast
+import json
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from clirun import run_cli
 from harness import FIXTURES
 
-from flasklint_keys import fixer
-from flasklint_keys.engine import Options, lint_source
-from flasklint_keys.fixer import allowed, fix_source
-from flasklint_keys.model import Applicability, Finding
+from flasklint_keys.core.model import Applicability, Finding
+from flasklint_keys.core.options import Options
+from flasklint_keys.fix import fixer
+from flasklint_keys.fix.fixer import allowed, fix_source
+from flasklint_keys.lint.engine import lint_source
 
 PAIRS = sorted((FIXTURES / "fixes").glob("*.py"))
 LINT_FIXTURES = sorted(p for p in FIXTURES.glob("*.py"))
@@ -254,3 +258,26 @@ def test_fix_from_stdin_prints_the_fixed_buffer(
     result = run_cli(["--fix", "-", "--stdin-filename", "app.py"], stdin=LEAKY.encode())
     assert result.exit_code == 0
     assert result.stdout == LEAKY.replace('log.error("no key")', 'log.exception("no key")')
+
+
+def test_every_advertised_fix_is_applied_across_modules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fixes JSON offers for cross-module findings (a key a helper of another module
+    returns) are the fixes --fix applies: fixing re-analyses in the run's project context."""
+    project = tmp_path / "keysvc"
+    shutil.copytree(FIXTURES / "projects" / "keysvc", project)
+    monkeypatch.chdir(project)
+    report = json.loads(run_cli(["--format", "json", "--no-cache", "."]).stdout)
+    advertised = [
+        (f["path"], f["line"], f["code"]) for f in report["findings"] if f["fix"] is not None
+    ]
+    assert len(advertised) == 8
+    assert any(f["related"] and f["related"][0]["path"] != f["path"] for f in report["findings"])
+    outcome = run_cli(["--fix", "--unsafe-fixes", "--no-cache", "--format", "json", "."])
+    assert f"Fixed {len(advertised)} findings" in outcome.stderr
+    after = json.loads(outcome.stdout)
+    assert [f for f in after["findings"] if f["fix"] is not None] == []
+    # What is left is what had no fix to offer.
+    left = {(f["path"], f["code"]) for f in report["findings"] if f["fix"] is None}
+    assert {(f["path"], f["code"]) for f in after["findings"]} == left

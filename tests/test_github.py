@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from clirun import run_cli
 
-from flasklint_keys.model import FileError, Finding, LintResult, Severity
+from flasklint_keys.core.model import FileError, Finding, LintResult, Severity
 from flasklint_keys.reporters import ReportOptions
 from flasklint_keys.reporters.github import escape_data, escape_property, render_github
 

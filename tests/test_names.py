@@ -14,7 +14,8 @@ import pytest
 from cli_support import codes_at, run, write
 
 from flasklint_keys.analysis.names import CredentialNames, Strength, normalise, tokens
-from flasklint_keys.engine import Options, lint_source
+from flasklint_keys.core.options import Options
+from flasklint_keys.lint.engine import lint_source
 
 NAMES = CredentialNames()
 # Where a name alone decides: variables/attributes (strict) and keywords/dict keys (key).

@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 from harness import FIXTURES
 
-from flasklint_keys._positions import all_positions, positions
+from flasklint_keys.lint.positions import all_positions, positions
 
 SOURCES = sorted(p for p in FIXTURES.rglob("*.py") if "fixes" not in p.parts)
 WATCHED = (

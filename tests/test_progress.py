@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from clirun import run_cli
 
-from flasklint_keys import cli
+from flasklint_keys.modes import session as cli
 
 
 @pytest.mark.parametrize(
@@ -35,9 +35,9 @@ def test_machine_formats_on_a_tty_get_no_progress(
     for number in range(cli.PROGRESS_MIN_FILES + 1):
         (tmp_path / f"m{number}.py").write_text("x = 1\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli, "_stderr_is_tty", lambda: True)
+    monkeypatch.setattr(cli, "stderr_is_tty", lambda: True)
     seen: list[bool] = []
-    real = cli._progress
+    real = cli.progress_bar
 
     @contextmanager
     def spy(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
@@ -45,7 +45,7 @@ def test_machine_formats_on_a_tty_get_no_progress(
         with real(enabled) as update:
             yield update
 
-    monkeypatch.setattr(cli, "_progress", spy)
+    monkeypatch.setattr(cli, "progress_bar", spy)
     outcome = run_cli(["--format", output_format, "-j", "1", "."])
     assert outcome.exit_code == 0
     assert seen == [False]

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 from harness import FIXTURES, compare, expectations
 
-from flasklint_keys import cache as cache_module
-from flasklint_keys import runner as runner_module
 from flasklint_keys.analysis import project as project_module
-from flasklint_keys.config import Config
-from flasklint_keys.engine import Options
-from flasklint_keys.model import FileError, Finding, LintResult
+from flasklint_keys.core.config import Config
+from flasklint_keys.core.model import FileError, Finding, LintResult
+from flasklint_keys.core.options import Options
 from flasklint_keys.reporters import REPORTERS, ReportOptions
-from flasklint_keys.runner import RunStats, run
+from flasklint_keys.run import cache as cache_module
+from flasklint_keys.run import source as source_module
+from flasklint_keys.run.runner import run
+from flasklint_keys.run.stats import RunStats
 
 PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
 
@@ -201,19 +202,19 @@ def test_rewritten_file_with_its_old_stamp_is_linted_afresh(project: Path) -> No
 
 def test_unreadable_file_is_not_cached(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """chmod keeps a file's stamp: a cached "permission denied" would outlive the fix."""
-    real = runner_module.read_bytes
+    real = source_module.read_bytes
 
     def denied(path: Path, display: str) -> tuple[bytes | None, FileError | None]:
         if display == "svc/views/items.py":
             return None, FileError(display, "permission denied", "io")
         return real(path, display)
 
-    monkeypatch.setattr(runner_module, "read_bytes", denied)
+    monkeypatch.setattr(source_module, "read_bytes", denied)
     result, _ = _cached_run(project)
     assert [(e.path, e.message) for e in result.errors] == [
         ("svc/views/items.py", "permission denied")
     ]
-    monkeypatch.setattr(runner_module, "read_bytes", real)
+    monkeypatch.setattr(source_module, "read_bytes", real)
     result, stats = _cached_run(project)
     assert result.errors == () and stats.cached == stats.files - 1
     assert _keys(result.findings) == _keys(_run(project).findings)

@@ -22,10 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import flasklint_keys._pool as _pool
-from flasklint_keys.engine import Options, lint_paths, lint_source
-from flasklint_keys.model import FileResult
+import flasklint_keys.run.pool as _pool
+from flasklint_keys.core.model import FileResult
+from flasklint_keys.core.options import Options
+from flasklint_keys.lint.engine import lint_source
 from flasklint_keys.reporters import REPORTERS, ReportOptions
+from flasklint_keys.run.runner import run as lint_paths
 
 # hypothesmith compiles what it generates; CPython's SyntaxWarnings about it are noise here.
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")

@@ -21,12 +21,15 @@ import libcst as cst
 import pytest
 from cli_support import APP, APP_FINDINGS, Run, codes_at, run, run_process, write
 
-import flasklint_keys.cli as cli
-import flasklint_keys.engine as engine
+import flasklint_keys.lint.engine as engine
+import flasklint_keys.modes.session as session
 from flasklint_keys.analysis.index import ModuleIndex, build_index
-from flasklint_keys.engine import Options, lint_source
-from flasklint_keys.rules import ALL_RULES
+from flasklint_keys.core.options import Options
+from flasklint_keys.lint.engine import lint_source
+from flasklint_keys.rules import all_rules
 from flasklint_keys.rules.debug_mode import DebugModeEnabled
+
+ALL_RULES = all_rules()
 
 WARNING_ONLY = (
     "import logging\nfrom flask import request\n\nlog = logging.getLogger(__name__)\n"
@@ -461,7 +464,7 @@ class CrashingRule(DebugModeEnabled):
 @pytest.fixture
 def crashing_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     rules = tuple(CrashingRule if rule is DebugModeEnabled else rule for rule in ALL_RULES)
-    monkeypatch.setattr(engine, "ALL_RULES", rules)
+    monkeypatch.setattr(engine, "all_rules", lambda: rules)
 
 
 @pytest.mark.usefixtures("crashing_rule")
@@ -512,7 +515,7 @@ def test_an_unexpected_crash_of_the_run_is_an_internal_error_not_a_traceback(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(project, {"app.py": APP})
-    monkeypatch.setattr(cli, "run", _exploding_run)
+    monkeypatch.setattr(session, "run_project", _exploding_run)
     result = run(["app.py"])
     assert result.exit_code == 2
     assert result.stdout == ""

@@ -7,9 +7,12 @@ import textwrap
 import pytest
 from harness import compare, expectations, lint
 
-from flasklint_keys.engine import Options
-from flasklint_keys.rules import ALL_RULES, UNUSED_SUPPRESSION, Rule
-from flasklint_keys.rules.base import DOC_SECTIONS, doc_sections
+from flasklint_keys.core.catalog import UNUSED_SUPPRESSION
+from flasklint_keys.core.docs import DOC_SECTIONS, doc_sections
+from flasklint_keys.core.options import Options
+from flasklint_keys.rules import Rule, all_rules
+
+ALL_RULES = all_rules()
 
 CASES = [
     pytest.param(rule, kind, textwrap.dedent(example), id=f"{rule.code}-{kind}-{number}")
@@ -20,7 +23,7 @@ CASES = [
 
 
 def _options(rule: type[Rule]) -> Options:
-    if rule.code == UNUSED_SUPPRESSION.code:
+    if rule.code == UNUSED_SUPPRESSION:
         # Whether a suppression silences anything depends on the other rules.
         return Options(report_unused_suppressions=True)
     return Options(enabled=frozenset({rule.code}))

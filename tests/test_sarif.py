@@ -14,7 +14,9 @@ from clirun import run_cli
 from jsonschema import Draft4Validator
 
 from flasklint_keys import __version__
-from flasklint_keys.model import (
+from flasklint_keys.core.catalog import all_meta, codes
+from flasklint_keys.core.docs import doc_sections
+from flasklint_keys.core.model import (
     Applicability,
     Edit,
     FileError,
@@ -27,8 +29,10 @@ from flasklint_keys.model import (
 from flasklint_keys.reporters import REPORTERS, ReportOptions
 from flasklint_keys.reporters._line_hash import iter_line_hashes, line_hashes
 from flasklint_keys.reporters.sarif import render_sarif, rule_descriptor
-from flasklint_keys.rules import ALL_CODES, RULES_BY_CODE, all_meta
-from flasklint_keys.rules.base import doc_sections
+from flasklint_keys.rules import rules_by_code
+
+ALL_CODES = codes()
+RULES_BY_CODE = rules_by_code()
 
 ROOT = Path(__file__).resolve().parent.parent
 OASIS_ID = (
@@ -532,6 +536,7 @@ def test_output_is_deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_sarif_output_alongside_another_format(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+
     (tmp_path / "views.py").write_text(LEAK, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     outcome = run_cli(["--sarif-output", "report.sarif", "--format", "json", "views.py"])

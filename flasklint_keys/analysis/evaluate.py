@@ -16,20 +16,46 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import libcst as cst
 
 from . import request_model as rm
 from .imports import dotted_name
-from .index import string_value, subscript_key
+from .index import ModuleIndex, string_value, subscript_key
 from .names import Strength
+from .settings import AnalysisSettings
 from .taint import CLEAN, UNKNOWN, Kind, Label, Origin, Taint, element, join, taint_of, union
 
-if TYPE_CHECKING:
-    from .module import ModuleAnalysis
-
 Env = Mapping[str, Taint]
+
+
+class EvaluationHost(Protocol):
+    """What evaluating an expression asks of the module it is in (``ModuleAnalysis``)."""
+
+    index: ModuleIndex
+    settings: AnalysisSettings
+
+    def module_env(self) -> Env: ...
+
+    def g_taint(self, attr: str) -> Taint: ...
+
+    def session_taint(self, key: str) -> Taint: ...
+
+    def apply_summary(
+        self,
+        func: cst.FunctionDef,
+        call: cst.Call,
+        env: Env,
+        evaluator: Evaluator,
+        bound: bool = False,
+    ) -> Taint: ...
+
+    def apply_external(
+        self, qualified: str, call: cst.Call, env: Env, evaluator: Evaluator
+    ) -> Taint | None: ...
+
+    def external_constant(self, qualified: str) -> str | None: ...
 
 
 class Mode(enum.Enum):
@@ -257,7 +283,7 @@ def _int_value(expr: cst.BaseExpression | None) -> int | None:
 class Evaluator:
     """Evaluates expressions of one scope under a given environment."""
 
-    def __init__(self, analysis: ModuleAnalysis, scope: cst.CSTNode, mode: Mode) -> None:
+    def __init__(self, analysis: EvaluationHost, scope: cst.CSTNode, mode: Mode) -> None:
         self.analysis = analysis
         self.index = analysis.index
         self.names = analysis.settings.names

@@ -11,17 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .evaluate import Env, Evaluator, Mode, bind_target, iterated_item
+from .evaluate import Env, EvaluationHost, Evaluator, Mode, bind_target, iterated_item
 from .flask_model import exposes_internals
 from .index import Statement, blocks, body_of
 from .taint import UNKNOWN, Kind, Label, Taint, join, union
-
-if TYPE_CHECKING:
-    from .module import ModuleAnalysis
 
 CONTAINER_MUTATORS = frozenset(
     {"append", "extend", "add", "update", "insert", "setdefault", "appendleft"}
@@ -43,7 +39,7 @@ class ScopeFlow:
 
 
 def analyse_scope(
-    analysis: ModuleAnalysis, scope: cst.CSTNode, initial: Env, mode: Mode
+    analysis: EvaluationHost, scope: cst.CSTNode, initial: Env, mode: Mode
 ) -> ScopeFlow:
     flow = ScopeFlow(scope, initial)
     interpreter = _Interpreter(analysis, flow, Evaluator(analysis, scope, mode))
@@ -57,7 +53,7 @@ def analyse_scope(
 
 
 class _Interpreter:
-    def __init__(self, analysis: ModuleAnalysis, flow: ScopeFlow, evaluator: Evaluator) -> None:
+    def __init__(self, analysis: EvaluationHost, flow: ScopeFlow, evaluator: Evaluator) -> None:
         self.analysis = analysis
         self.flow = flow
         self.ev = evaluator

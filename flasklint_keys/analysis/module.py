@@ -95,7 +95,8 @@ class ModuleAnalysis:
         source: str | None = None,
     ) -> None:
         self.module = module
-        self.source = source  # the file's text, when the caller has it
+        # The file's text (generated from the tree when the caller has none).
+        self.source = source if source is not None else module.code
         self.index = index
         self.settings = settings
         self.path = path

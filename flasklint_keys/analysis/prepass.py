@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.signals import Signal
 from .names import CredentialNames, Strength
 from .request_model import REQUEST_ATTRIBUTES, REQUEST_METHODS
 from .vocabulary import CREDENTIAL_CHECKS, ERROR_METHODS, LOG_METHODS
@@ -81,11 +82,21 @@ class Prepass:
     # What the module uses from elsewhere (qualified imported names, ``g:x``,
     # ``session:x``): phase two analyses it if one of them turns out to matter.
     dependencies: frozenset[str] = frozenset()
+    scan: _Scan | None = field(default=None, compare=False, repr=False)
+
+    def signals(self) -> frozenset[str]:
+        """Every signal the file shows (tests and diagnostics)."""
+        return self.scan.signals() if self.scan is not None else frozenset()
 
 
 def prepass(
-    tree: ast.Module, names: CredentialNames, auth_decorators: frozenset[str] = frozenset()
+    tree: ast.Module,
+    names: CredentialNames,
+    auth_decorators: frozenset[str] = frozenset(),
+    wanted: frozenset[str] | None = None,
 ) -> Prepass:
+    """Does the file need the LibCST pass for a rule asking for one of ``wanted``
+    (pre-pass signals; None: any signal will do)?"""
     scan = _Scan(names, auth_decorators, credential_memo=_memo(names))
     # One flat walk (NodeVisitor's recursive dispatch costs more than the checks);
     # imports first, so that every name is resolved against the module's bindings.
@@ -97,10 +108,15 @@ def prepass(
         handler = _HANDLERS.get(type(node))
         if handler is not None and not isinstance(node, ast.Import | ast.ImportFrom):
             handler(scan, node)
-    reason = scan.decide()
-    if reason is None and scan.sink_call and not scan.request_data and scan.passes_request():
-        reason = "the request object passed to a call, and a log call"
-    return Prepass(reason is not None, reason or "", frozenset(scan.dependencies))
+    reason = scan.decide(wanted)
+    return Prepass(reason is not None, reason or "", frozenset(scan.dependencies), scan)
+
+
+def _wants(wanted: frozenset[str] | None, signal: str) -> bool:
+    return wanted is None or signal in wanted
+
+
+LOOSE = Signal.CREDENTIAL_LOOSE.value
 
 
 def _memo(names: CredentialNames) -> dict[str, bool]:
@@ -151,8 +167,9 @@ class _Scan:
     bindings: dict[str, str] = field(default_factory=dict)
     dependencies: set[str] = field(default_factory=set)
     flask: bool = False
-    reasons: list[str] = field(default_factory=list)
-    flask_reasons: list[str] = field(default_factory=list)
+    # (signal, why), in the order they were seen; flask_reasons count in Flask modules only.
+    reasons: list[tuple[Signal, str]] = field(default_factory=list)
+    flask_reasons: list[tuple[Signal, str]] = field(default_factory=list)
     request_data: bool = False
     request_names: set[str] = field(default_factory=lambda: {"request", "req"})
     settings: bool = False
@@ -162,17 +179,40 @@ class _Scan:
     request_named: bool = False  # a name of the request object occurs
     credential_memo: dict[str, bool] = field(default_factory=dict)
 
-    def decide(self) -> str | None:
-        if self.reasons:
-            return self.reasons[0]
-        if (self.flask or self.settings) and self.loose_strings:
+    def decide(self, wanted: frozenset[str] | None) -> str | None:
+        """Why the file needs the LibCST pass for a rule that wants one of ``wanted``
+        (None: every signal counts), or None."""
+
+        def first(found: list[tuple[Signal, str]]) -> str | None:
+            return next((why for signal, why in found if wanted is None or signal in wanted), None)
+
+        reason = first(self.reasons)
+        if reason is not None:
+            return reason
+        if (self.flask or self.settings) and self.loose_strings and _wants(wanted, LOOSE):
             # ``"key"``, ``"token"``: credentials only when read from request data or settings.
             return self.loose_strings[0]
-        if self.flask and self.flask_reasons:
-            return self.flask_reasons[0]
-        if self.request_data and self.sink_call:
-            return "request data and a log call"
+        if self.flask:
+            reason = first(self.flask_reasons)
+            if reason is not None:
+                return reason
+        if self.sink_call and _wants(wanted, Signal.REQUEST_LOGGED):
+            if self.request_data:
+                return "request data and a log call"
+            if self.passes_request():
+                return "the request object passed to a call, and a log call"
         return None
+
+    def signals(self) -> frozenset[str]:
+        """Every signal the file shows (the request-object scan included)."""
+        found = {signal.value for signal, _ in self.reasons}
+        if self.flask:
+            found.update(signal.value for signal, _ in self.flask_reasons)
+        if (self.flask or self.settings) and self.loose_strings:
+            found.add(LOOSE)
+        if self.sink_call and (self.request_data or self.passes_request()):
+            found.add(Signal.REQUEST_LOGGED.value)
+        return frozenset(found)
 
     # -- imports and dependencies -----------------------------------------------------------
 
@@ -206,7 +246,7 @@ class _Scan:
         if target is not None:
             self.dependencies.add(target)
         if node.id in REJECTION_NAMES:
-            self.flask_reasons.append(node.id)
+            self.flask_reasons.append((Signal.REJECTION, node.id))
         self._identifier(node.id)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
@@ -223,9 +263,9 @@ class _Scan:
         if node.attr in SETTING_SOURCES:
             self.settings = True
         if node.attr in REJECTION_NAMES:
-            self.flask_reasons.append(node.attr)
+            self.flask_reasons.append((Signal.REJECTION, node.attr))
         if node.attr in TRACEBACK_TEXT:
-            self.reasons.append(f"traceback text ({node.attr})")
+            self.reasons.append((Signal.TRACEBACK_TEXT, f"traceback text ({node.attr})"))
         self._identifier(node.attr)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
@@ -243,7 +283,7 @@ class _Scan:
                 identifier
             ) <= MAX_NAME_LENGTH and self.names.is_credential(identifier)
         if credential:
-            self.reasons.append(f"mentions {identifier}")
+            self.reasons.append((Signal.CREDENTIAL_NAME, f"mentions {identifier}"))
 
     def visit_arg(self, node: ast.arg) -> None:
         self._identifier(node.arg)
@@ -255,33 +295,33 @@ class _Scan:
             self._identifier(node.arg)
             if node.arg.lower() == "debug" and _is_true(node.value):
                 # ``app.run(debug=True)`` in an entry point that imports only ``create_app``.
-                self.reasons.append("debug=True")
+                self.reasons.append((Signal.DEBUG_ON, "debug=True"))
 
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
         if isinstance(value, str) and 0 < len(value) <= MAX_NAME_LENGTH and _NAME_LIKE.match(value):
             if self.names.is_credential(value, Strength.KEY):
-                self.reasons.append(f"mentions {value!r}")
+                self.reasons.append((Signal.CREDENTIAL_NAME, f"mentions {value!r}"))
             elif any(
                 self.names.is_credential(value, s)
                 for s in (Strength.SETTING, Strength.HEADER, Strength.REQUEST)
             ):
                 self.loose_strings.append(f"mentions {value!r}")
             if value == "DEBUG":
-                self.flask_reasons.append("DEBUG")
+                self.flask_reasons.append((Signal.DEBUG_ON, "DEBUG"))
         elif isinstance(value, int) and value in (401, 403):
-            self.flask_reasons.append(str(value))
+            self.flask_reasons.append((Signal.REJECTION, str(value)))
 
     # -- Flask constructs ---------------------------------------------------------------------
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         if node.name in self.auth_decorators:
-            self.reasons.append(f"configured auth decorator {node.name}")
+            self.reasons.append((Signal.AUTH_CODE, f"configured auth decorator {node.name}"))
         for decorator in node.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             name = _last_name(target)
             if name in HANDLER_DECORATORS:
-                self.reasons.append(f"@{name}")
+                self.reasons.append((Signal.HANDLER, f"@{name}"))
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -289,17 +329,17 @@ class _Scan:
         if _is_true(node.value):
             for target in node.targets:
                 if isinstance(target, ast.Attribute) and target.attr == "debug":
-                    self.reasons.append("debug = True")
+                    self.reasons.append((Signal.DEBUG_ON, "debug = True"))
                 if isinstance(target, ast.Subscript) and _constant(target.slice) == "DEBUG":
-                    self.reasons.append('config["DEBUG"] = True')
+                    self.reasons.append((Signal.DEBUG_ON, 'config["DEBUG"] = True'))
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         name = _last_name(func)
         if name in HANDLER_CALLS:
-            self.reasons.append(f"{name}()")
+            self.reasons.append((Signal.HANDLER, f"{name}()"))
         if name in CREDENTIAL_CHECKS:
-            self.flask_reasons.append(f"{name}()")
+            self.flask_reasons.append((Signal.REJECTION, f"{name}()"))
         arguments = [*node.args, *(k.value for k in node.keywords)]
         sink = name in SINK_NAMES if isinstance(func, ast.Name) else name in SINK_METHODS
         if sink and any(not isinstance(arg, ast.Constant) for arg in arguments):
@@ -326,13 +366,15 @@ class _Scan:
                 names = {t.id for t in targets if isinstance(t, ast.Name)}
                 value = stmt.value.value if isinstance(stmt.value, ast.Constant) else None
                 if names & STATUS_ATTRIBUTES and isinstance(value, int):
-                    self.reasons.append(f"class {node.name} carries a status")
+                    self.reasons.append(
+                        (Signal.STATUS_CLASS, f"class {node.name} carries a status")
+                    )
 
     def visit_Compare(self, node: ast.Compare) -> None:
         if any(isinstance(op, ast.Eq | ast.NotEq) for op in node.ops):
             for side in (node.left, *node.comparators):
                 if _digest_like(side):
-                    self.flask_reasons.append("a MAC compared with ==")
+                    self.flask_reasons.append((Signal.DIGEST_COMPARE, "a MAC compared with =="))
 
     # -- except blocks ----------------------------------------------------------------------
 
@@ -340,11 +382,13 @@ class _Scan:
         walked = flatten(ast.Module(body=node.body, type_ignores=[]))
         raises = any(isinstance(n, ast.Raise) for n in walked)
         if _is_broad(node.type) and not raises:
-            self.reasons.append("broad except without raise")
+            self.reasons.append((Signal.BROAD_EXCEPT, "broad except without raise"))
         if not raises and _drops_traceback(walked):
-            self.reasons.append("error logged in except without its traceback")
+            self.reasons.append(
+                (Signal.DROPPED_TRACEBACK, "error logged in except without its traceback")
+            )
         if node.name and any(isinstance(n, ast.Name) and n.id == node.name for n in walked):
-            self.flask_reasons.append("exception used in except")
+            self.flask_reasons.append((Signal.EXCEPTION_USED, "exception used in except"))
 
 
 _HANDLERS: dict[type, Callable[[_Scan, Any], None]] = {

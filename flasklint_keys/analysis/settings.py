@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from ..config import Config
+from ..core.config import Config
 from .names import CredentialNames
 
 
@@ -18,6 +19,11 @@ class AnalysisSettings:
 
     @classmethod
     def from_config(cls, config: Config) -> AnalysisSettings:
+        """Built once per configuration (every file of a run asks)."""
+        return _settings(config)
+
+    @classmethod
+    def build(cls, config: Config) -> AnalysisSettings:
         return cls(
             names=CredentialNames.build(
                 config.credential_names, config.not_credential_names, config.credential_headers
@@ -27,3 +33,8 @@ class AnalysisSettings:
             report_functions=frozenset(config.report_functions),
             auth_decorators=frozenset(config.auth_decorators),
         )
+
+
+@lru_cache(maxsize=8)
+def _settings(config: Config) -> AnalysisSettings:
+    return AnalysisSettings.build(config)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import libcst as cst
 
 from .imports import dotted_name
-from .index import looks_like_logger
+from .index import ModuleIndex, looks_like_logger
+from .settings import AnalysisSettings
 from .vocabulary import LOG_METHODS
-
-if TYPE_CHECKING:
-    from .module import ModuleAnalysis
 
 # Keyword arguments of logging calls that never carry data.
 CONTROL_KEYWORDS = frozenset({"exc_info", "stack_info", "stacklevel", "stack_level"})
@@ -51,7 +49,20 @@ class Sink:
     method: str | None = None
 
 
-def log_method(call: cst.Call, analysis: ModuleAnalysis) -> str | None:
+class SinkHost(Protocol):
+    """What classifying a call asks of the module it is in (``ModuleAnalysis``)."""
+
+    index: ModuleIndex
+    settings: AnalysisSettings
+
+    def wrapper_sink(self, func: cst.Name | cst.Attribute, call: cst.Call) -> Sink | None: ...
+
+    def external_wrapper(self, qualified: str, call: cst.Call) -> Sink | None: ...
+
+    def external_logger(self, qualified: str) -> bool: ...
+
+
+def log_method(call: cst.Call, analysis: SinkHost) -> str | None:
     """The method name when ``call`` is ``<logger>.<level>(...)``, else ``None``."""
     func = call.func
     if not isinstance(func, cst.Attribute) or func.attr.value not in LOG_METHODS:
@@ -71,7 +82,7 @@ def log_method(call: cst.Call, analysis: ModuleAnalysis) -> str | None:
     return None
 
 
-def classify_sink(call: cst.Call, analysis: ModuleAnalysis) -> Sink | None:
+def classify_sink(call: cst.Call, analysis: SinkHost) -> Sink | None:
     method = log_method(call, analysis)
     if method is not None:
         args = tuple(a for a in call.args if not _is_control_keyword(a))
@@ -109,7 +120,7 @@ def classify_sink(call: cst.Call, analysis: ModuleAnalysis) -> Sink | None:
     return None
 
 
-def is_report_call(call: cst.Call, analysis: ModuleAnalysis) -> bool:
+def is_report_call(call: cst.Call, analysis: SinkHost) -> bool:
     """``sentry_sdk.capture_exception()``, ``app.log_exception()`` or a configured report function."""
     func = call.func
     qualified = analysis.index.imports.resolve(func)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import CodeRange
 
-from .._positions import all_positions
 from . import flask_model as fm
 from .names import Strength
 from .rejections import app_wide_logged_statuses
@@ -23,26 +20,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class _Lines:
-    """Line numbers for the few nodes a summary mentions (explanations, not findings).
-
-    With the file's text at hand they are found by searching it — a function's
-    ``def`` line, the first occurrence of an origin expression — which avoids a
-    position pass over the whole module; without it, positions are computed.
-    """
+    """Line numbers for the few nodes a summary mentions (explanations, not findings),
+    found by searching the file's text — a function's ``def`` line, the first
+    occurrence of an origin expression — which avoids a position pass over the
+    whole module."""
 
     module: cst.Module
-    source: str | None
-    positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None)
+    source: str
 
     def of(self, node: cst.CSTNode | None) -> int:
         if node is None:
             return 0
-        if self.source is not None:
-            return self._search(node, self.source)
-        if self.positions is None:
-            self.positions = all_positions(self.module)
-        where = self.positions.get(node)
-        return where.start.line if where is not None else 0
+        return self._search(node, self.source)
 
     def _search(self, node: cst.CSTNode, source: str) -> int:
         if isinstance(node, cst.FunctionDef):

@@ -95,7 +95,8 @@ class Taint:
         return any(label.kind is kind for label in self.labels)
 
     def of(self, kind: Kind) -> list[Label]:
-        return [label for label in self.labels if label.kind is kind]
+        """The labels of one kind, in a deterministic order (a frozenset's is not)."""
+        return sorted((label for label in self.labels if label.kind is kind), key=label_order)
 
     @property
     def tainted(self) -> bool:
@@ -103,6 +104,17 @@ class Taint:
 
     def without_params(self) -> Taint:
         return Taint(frozenset(lb for lb in self.labels if lb.kind is not Kind.PARAM), self.clean)
+
+
+def label_order(label: Label) -> tuple[str, str, str, str, str, int]:
+    return (
+        label.kind.value,
+        label.what,
+        label.origin.value,
+        str(label.param),
+        label.path or "",
+        label.line,
+    )
 
 
 UNKNOWN = Taint()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator, Mapping
 
-from ..model import LintResult
+from ..core.model import LintResult
 from ._options import ReportOptions
 
 Renderer = Callable[[LintResult, ReportOptions], str]

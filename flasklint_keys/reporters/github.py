@@ -7,7 +7,7 @@ its command early and inject a second one (``%0A::error ...``).
 
 from __future__ import annotations
 
-from ..model import FileError, Finding, LintResult, Severity
+from ..core.model import FileError, Finding, LintResult, Severity
 from ._options import ReportOptions
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from .. import __version__
-from ..model import FileError, Finding, Fix, LintResult, Severity
+from ..core.model import FileError, Finding, Fix, LintResult, Severity
 from ._options import ReportOptions
 
 

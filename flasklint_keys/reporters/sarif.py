@@ -13,9 +13,9 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from ..model import FileError, Finding, Fix, LintResult, Related, RuleMeta, Severity
-from ..rules import PARSE_ERROR, RULES_BY_CODE
-from ..rules.base import doc_sections
+from ..core import catalog
+from ..core.docs import doc_sections
+from ..core.model import FileError, Finding, Fix, LintResult, Related, RuleMeta, Severity
 from ._line_hash import line_hashes
 from ._options import ReportOptions
 
@@ -73,12 +73,12 @@ def rule_descriptor(meta: RuleMeta) -> Json:
 
 def _described_rules(result: LintResult, findings: Sequence[Finding]) -> list[RuleMeta]:
     """The enabled rules, plus any rule a finding names that is not among them (defensive)."""
-    rules = list(result.rules)
+    rules = [meta for code in result.enabled if (meta := catalog.meta(code)) is not None]
     known = {meta.code for meta in rules}
     for finding in findings:
-        rule = RULES_BY_CODE.get(finding.code)
+        rule = catalog.meta(finding.code)
         if finding.code not in known and rule is not None:
-            rules.append(rule.meta)
+            rules.append(rule)
             known.add(finding.code)
     return rules
 
@@ -235,7 +235,7 @@ def _invocation(
     notifications = [
         _parse_notification(f, rule_index)
         for f in findings
-        if f.code == PARSE_ERROR.code and not f.suppressed
+        if f.code == catalog.PARSE_ERROR and not f.suppressed
     ]
     notifications.extend(_error_notification(e) for e in result.errors)
     invocation: Json = {"executionSuccessful": not any(e.kind == "internal" for e in result.errors)}

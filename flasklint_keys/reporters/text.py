@@ -12,7 +12,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from ..model import Finding, LintResult, Severity
+from ..core.model import Finding, LintResult, Severity
 from ._options import ReportOptions
 
 SEVERITY_STYLE = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.taint import Label, Origin
-from ..model import Related
+from ..core.model import Related
 from .base import RuleContext
 
 MAX_SNIPPET = 48

@@ -13,7 +13,7 @@ from libcst.helpers import parse_template_expression, parse_template_statement
 
 from ..analysis.index import ModuleIndex, body_of, is_docstring
 from ..analysis.sinks import Sink, SinkKind
-from ..model import Applicability
+from ..core.model import Applicability
 from .base import NodeFix, Replacement, RuleContext
 
 STDLIB_FACTORIES = frozenset(

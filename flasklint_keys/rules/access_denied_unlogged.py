@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.rejections import Category
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from .auth_failure_unlogged import analysed
 from .base import Rule
 
@@ -49,6 +50,7 @@ class AccessDeniedUnlogged(Rule):
     severity = Severity.NOTE
     cwe = 778
     fix_suggestion = "log the denial before rejecting, with the reason and who asked for what"
+    trigger = (Signal.REJECTION, Signal.STATUS_CLASS, Signal.HANDLER, Signal.AUTH_CODE)
 
     VALID = (
         """

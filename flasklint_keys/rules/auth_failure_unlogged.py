@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.rejections import Category, Rejection
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from ._fixes import auth_warning_statement, insert_log_fix, logger_in_scope
 from .base import NodeFix, Rule
 
@@ -64,6 +65,14 @@ class AuthFailureUnlogged(Rule):
     fix_suggestion = (
         "log a warning before rejecting, with the reason, the key's origin and a key fingerprint "
         '(logger.warning("auth failed", extra={"reason": ..., "key_origin": ...}))'
+    )
+    trigger = (
+        Signal.REJECTION,
+        Signal.STATUS_CLASS,
+        Signal.HANDLER,
+        Signal.AUTH_CODE,
+        Signal.CREDENTIAL_NAME,
+        Signal.CREDENTIAL_LOOSE,
     )
 
     VALID = (

@@ -7,7 +7,8 @@ import libcst as cst
 from ..analysis.index import string_value
 from ..analysis.rejections import Category
 from ..analysis.sinks import CONTROL_KEYWORDS, SinkKind
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from .auth_failure_unlogged import analysed
 from .base import Rule
 
@@ -50,6 +51,14 @@ class AuthLogLacksContext(Rule):
     cwe = 778
     fix_suggestion = (
         'add structured context: extra={"reason": ..., "key_origin": ..., "request_id": ...}'
+    )
+    trigger = (
+        Signal.REJECTION,
+        Signal.STATUS_CLASS,
+        Signal.HANDLER,
+        Signal.AUTH_CODE,
+        Signal.CREDENTIAL_NAME,
+        Signal.CREDENTIAL_LOOSE,
     )
 
     VALID = (

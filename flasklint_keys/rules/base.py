@@ -15,13 +15,13 @@ from typing import ClassVar
 import libcst as cst
 
 from ..analysis.culprits import Culprit, find_culprits
+from ..analysis.index import ModuleIndex
 from ..analysis.module import ModuleAnalysis
 from ..analysis.rejections import Rejection, find_rejections
 from ..analysis.sinks import Sink, classify_sink
 from ..analysis.taint import Taint
-from ..model import Applicability, Related, RuleMeta, Severity
-
-DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
+from ..core.model import Applicability, Related, RuleMeta, Severity
+from ..core.signals import Signal
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class RuleContext:
     _leaks: dict[cst.CSTNode, list[Culprit]] = field(default_factory=dict)
 
     @property
-    def index(self):  # type: ignore[no-untyped-def]
+    def index(self) -> ModuleIndex:
         return self.analysis.index
 
     @property
@@ -142,6 +142,8 @@ class Rule:
     cwe: ClassVar[int | None] = None
     fix_suggestion: ClassVar[str]
     precision: ClassVar[str] = "high"
+    # Pre-pass signals that make a file worth this rule's LibCST pass (None: every file).
+    trigger: ClassVar[tuple[Signal, ...] | None] = None
     VALID: ClassVar[Sequence[str]] = ()
     INVALID: ClassVar[Sequence[str]] = ()
     meta: ClassVar[RuleMeta]
@@ -158,6 +160,9 @@ class Rule:
                 fix_suggestion=cls.fix_suggestion,
                 docs=inspect.cleandoc(cls.__doc__ or ""),
                 precision=cls.precision,
+                trigger=None
+                if cls.trigger is None
+                else tuple(signal.value for signal in cls.trigger),
             )
 
     def __init__(self, context: RuleContext) -> None:
@@ -186,20 +191,3 @@ class Rule:
                 span,
             )
         )
-
-
-def doc_sections(docs: str) -> dict[str, str]:
-    """Split rule docs into the fixed sections (``## What it does`` ...)."""
-    sections: dict[str, str] = {}
-    current: str | None = None
-    lines: list[str] = []
-    for line in docs.splitlines():
-        if line.startswith("## "):
-            if current is not None:
-                sections[current] = "\n".join(lines).strip()
-            current, lines = line[3:].strip(), []
-        elif current is not None:
-            lines.append(line)
-    if current is not None:
-        sections[current] = "\n".join(lines).strip()
-    return sections

@@ -6,7 +6,8 @@ import libcst as cst
 
 from ..analysis.effects import logs_in, raises
 from ..analysis.index import body_of
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from ._fixes import exception_log_statement, first_statement, insert_log_fix, logger_in_scope
 from .base import NodeFix, Rule
 
@@ -75,6 +76,7 @@ class BroadExceptSwallows(Rule):
     fix_suggestion = (
         "log the exception with logger.exception(...), narrow the except clause, or re-raise"
     )
+    trigger = (Signal.BROAD_EXCEPT,)
 
     VALID = (
         """

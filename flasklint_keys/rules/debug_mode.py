@@ -6,7 +6,8 @@ import libcst as cst
 
 from ..analysis.imports import dotted_name
 from ..analysis.index import subscript_key
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from ._fixes import debug_from_env_fix
 from .base import Rule
 
@@ -55,6 +56,7 @@ class DebugModeEnabled(Rule):
     fix_suggestion = (
         'read it from the environment: debug=os.environ.get("FLASK_DEBUG") == "1", or drop it'
     )
+    trigger = (Signal.DEBUG_ON,)
 
     VALID = (
         """

@@ -7,7 +7,8 @@ import libcst as cst
 from ..analysis import flask_model as fm
 from ..analysis.effects import logs_in, raises, statements_in
 from ..analysis.index import body_of
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from ._fixes import exception_log_statement, first_statement, insert_log_fix, logger_in_scope
 from .base import NodeFix, Rule
 
@@ -59,6 +60,7 @@ class ErrorHandlerSwallows(Rule):
     severity = Severity.WARNING
     cwe = 778
     fix_suggestion = "log it with logger.exception(...) (or current_app.log_exception / your error reporter) before answering"
+    trigger = (Signal.HANDLER,)
 
     VALID = (
         """

@@ -8,7 +8,8 @@ import libcst as cst
 
 from ..analysis.flask_model import ABORT, RESPONSE_CLASSES, RESPONSE_FACTORIES, is_request_handler
 from ..analysis.taint import Kind
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from ._common import snippet
 from .base import Rule
 
@@ -58,6 +59,7 @@ class ExceptionDetailToClient(Rule):
     fix_suggestion = (
         "log the exception server-side and send the client a generic message (and a request id)"
     )
+    trigger = (Signal.TRACEBACK_TEXT, Signal.EXCEPTION_USED, Signal.HANDLER)
 
     VALID = (
         """

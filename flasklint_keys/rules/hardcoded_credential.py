@@ -9,7 +9,8 @@ import libcst as cst
 from ..analysis.imports import dotted_name
 from ..analysis.index import string_value, subscript_key
 from ..analysis.names import Strength, normalise
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from .base import Rule, RuleContext
 
 _BRACKETED = re.compile(r"^\s*(<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\([^)]*\))\s*$")
@@ -108,6 +109,7 @@ class HardcodedCredential(Rule):
     severity = Severity.ERROR
     cwe = 798
     fix_suggestion = 'read it from the environment or a secret store: os.environ["API_KEY"]'
+    trigger = (Signal.CREDENTIAL_NAME, Signal.CREDENTIAL_LOOSE)
 
     VALID = (
         """

@@ -9,7 +9,8 @@ import libcst as cst
 
 from ..analysis.imports import dotted_name
 from ..analysis.taint import Kind, Origin, Taint
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from ._common import snippet
 from ._fixes import compare_digest_fix
 from .base import Rule, RuleContext
@@ -109,6 +110,7 @@ class KeyCompareNotConstantTime(Rule):
     severity = Severity.WARNING
     cwe = 208
     fix_suggestion = "compare with hmac.compare_digest(a, b) (on bytes, or ASCII str)"
+    trigger = (Signal.CREDENTIAL_NAME, Signal.CREDENTIAL_LOOSE, Signal.DIGEST_COMPARE)
 
     VALID = (
         """

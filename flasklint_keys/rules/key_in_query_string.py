@@ -7,7 +7,8 @@ import libcst as cst
 from ..analysis import request_model as rm
 from ..analysis.names import Strength
 from ..analysis.taint import Kind
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from .base import Rule
 
 QUERY_MAPPINGS = frozenset({"request.args", "request.values"})
@@ -49,6 +50,7 @@ class KeyInQueryString(Rule):
     fix_suggestion = (
         "accept the credential in a header (Authorization or X-API-Key), not the query string"
     )
+    trigger = (Signal.CREDENTIAL_NAME, Signal.CREDENTIAL_LOOSE)
 
     VALID = (
         """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Severity
+from ..core.model import Severity
 from .base import Rule
 
 
@@ -38,3 +38,4 @@ class ParseError(Rule):
     severity = Severity.ERROR
     cwe = None
     fix_suggestion = "fix the syntax error, or exclude the file if it is not Python 3"
+    trigger = ()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.taint import Kind
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from ._common import snippet
 from .base import Rule
 
@@ -51,6 +52,7 @@ class RequestDumpInLog(Rule):
     severity = Severity.ERROR
     cwe = 532
     fix_suggestion = "log only the fields you need by name (e.g. User-Agent, X-Request-Id), never the whole mapping"
+    trigger = (Signal.REQUEST_LOGGED,)
 
     VALID = (
         """

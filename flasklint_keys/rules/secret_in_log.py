@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.taint import Kind
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from ._common import describe, first, origin_of, snippet
 from ._fixes import fingerprint_fix, rewritable_in
 from .base import Rule
@@ -55,6 +56,7 @@ class SecretInLog(Rule):
         "log a fingerprint instead, e.g. hashlib.sha256(key.encode()).hexdigest()[:12], "
         "or the key's origin — never the key itself"
     )
+    trigger = (Signal.CREDENTIAL_NAME, Signal.CREDENTIAL_LOOSE, Signal.HANDLER)
 
     VALID = (
         """

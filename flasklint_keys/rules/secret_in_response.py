@@ -8,7 +8,8 @@ import libcst as cst
 
 from ..analysis.flask_model import is_request_handler
 from ..analysis.taint import Kind, Label, Origin
-from ..model import Severity
+from ..core.model import Severity
+from ..core.signals import Signal
 from ._common import describe, first, snippet
 from .base import Rule
 
@@ -63,6 +64,7 @@ class SecretInResponse(Rule):
     fix_suggestion = (
         "say what was wrong without the value: 'invalid API key', or a fingerprint of the key"
     )
+    trigger = (Signal.CREDENTIAL_NAME, Signal.CREDENTIAL_LOOSE, Signal.HANDLER)
 
     VALID = (
         """

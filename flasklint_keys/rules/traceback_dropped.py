@@ -8,7 +8,8 @@ import libcst as cst
 
 from ..analysis.effects import calls_in, is_error_level, is_log_call, raises, records_traceback
 from ..analysis.index import Statement, blocks, body_of
-from ..model import Applicability, Severity
+from ..core.model import Applicability, Severity
+from ..core.signals import Signal
 from ._fixes import logger_kind
 from .base import NodeFix, Replacement, Rule
 
@@ -53,6 +54,7 @@ class TracebackDropped(Rule):
     severity = Severity.NOTE
     cwe = 778
     fix_suggestion = "use logger.exception(...) or pass exc_info=True so the traceback is kept"
+    trigger = (Signal.DROPPED_TRACEBACK,)
 
     VALID = (
         """

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..model import Severity
-from ..options import UNUSED_SUPPRESSION
+from ..core.model import Severity
+from ..core.signals import Signal
 from .base import Rule
 
 
@@ -35,12 +35,13 @@ class UnusedSuppression(Rule):
     - [ruff: unused-noqa (RUF100)](https://docs.astral.sh/ruff/rules/unused-noqa/)
     """
 
-    code = UNUSED_SUPPRESSION  # options.py decides when it runs, without importing rules
+    code = "FLK001"
     name = "unused-suppression"
     summary = "a suppression comment silences no finding"
     severity = Severity.WARNING
     cwe = None
     fix_suggestion = "remove the unused code from the comment, or the whole comment"
+    trigger = (Signal.SUPPRESSION_COMMENT,)
 
     # Judged with every other rule enabled: a suppression is unused only if the
     # code it names found nothing on its statement.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis.taint import Kind
-from ..model import Applicability, Severity
+from ..core.model import Applicability, Severity
+from ..core.signals import Signal
 from ._common import snippet
 from ._fixes import rewritable_in
 from .base import NodeFix, Replacement, Rule
@@ -46,6 +47,7 @@ class UrlInLog(Rule):
     severity = Severity.WARNING
     cwe = 532
     fix_suggestion = "log request.path (or request.base_url) instead: they carry no query string"
+    trigger = (Signal.REQUEST_LOGGED,)
 
     VALID = (
         """

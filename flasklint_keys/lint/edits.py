@@ -1,6 +1,6 @@
 """Text edits equivalent to a rule's node-level fix, for JSON and SARIF consumers.
 
-``--fix`` itself applies fixes through LibCST (see fixer.py); these edits describe
+``--fix`` itself applies fixes through LibCST (see fix/fixer.py); these edits describe
 the same change as line/column ranges for tools that apply text patches.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Mapping
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from .analysis.index import is_docstring
-from .model import Applicability, Edit, Fix
-from .rules.base import NodeFix
+from ..analysis.index import is_docstring
+from ..core.model import Applicability, Edit, Fix
+from ..rules.base import NodeFix
 
 
 def text_fix(

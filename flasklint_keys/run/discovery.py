@@ -10,8 +10,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import DEFAULT_EXCLUDES, Config, PathRules
-from .model import FileError
+from ..core.config import DEFAULT_EXCLUDES, Config, PathRules
+from ..core.model import FileError
 
 
 @dataclass(frozen=True)

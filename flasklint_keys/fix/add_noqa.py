@@ -23,10 +23,14 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from ._files import write_atomically
-from .engine import Options, lint_source
-from .model import Finding, LintResult
-from .rules import PARSE_ERROR
+from ..analysis.project import ProjectContext
+from ..core.catalog import PARSE_ERROR
+from ..core.model import Finding, LintResult
+from ..core.options import Options
+from ..lint.engine import lint_source
+from ..run.files import write_atomically
+from ..run.phases import Project
+from ..run.source import read_decoded
 
 _NOQA = re.compile(
     r"#\s*noqa(?:\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
@@ -294,7 +298,11 @@ def _plan_above(layout: _Layout, findings: Sequence[Finding]) -> dict[int, set[s
 
 
 def suppress_source(
-    text: str, display: str, findings: Sequence[Finding], options: Options
+    text: str,
+    display: str,
+    findings: Sequence[Finding],
+    options: Options,
+    project: ProjectContext | None = None,
 ) -> _Outcome:
     """Add directives for ``findings`` to ``text``; raises ValueError if it cannot parse."""
     try:
@@ -304,13 +312,13 @@ def suppress_source(
     layout = _Layout.of(text)
     plan = _plan_trailing(layout, module, findings)
     new_text = _apply_trailing(layout, plan)
-    missed = _still_active(new_text, display, options, findings, {})
+    missed = _still_active(new_text, display, options, findings, {}, project)
     if not missed:
         return _Outcome(new_text, len(findings))
     layout = _Layout.of(new_text)
     above = _plan_above(layout, missed)
     newer = _insert_above(layout, above)
-    left = _still_active(newer, display, options, missed, above)
+    left = _still_active(newer, display, options, missed, above, project)
     return _Outcome(newer, len(findings) - len(left), tuple(left))
 
 
@@ -320,14 +328,15 @@ def _still_active(
     options: Options,
     findings: Sequence[Finding],
     inserted: Mapping[int, set[str]],
+    project: ProjectContext | None,
 ) -> list[Finding]:
     """Which of ``findings`` a re-lint of the edited text still reports."""
 
     def shift(line: int) -> int:
         return line + sum(1 for above in inserted if above <= line)
 
-    result = lint_source(text, display, options)
-    if any(f.code == PARSE_ERROR.code for f in result.findings):
+    result = lint_source(text, display, options, project)
+    if any(f.code == PARSE_ERROR for f in result.findings):
         raise ValueError("the edited file no longer parses")
     active = {(f.code, f.line, f.column) for f in result.findings if not f.suppressed}
     return [f for f in findings if (f.code, shift(f.line), f.column) in active]
@@ -336,28 +345,25 @@ def _still_active(
 # -- the whole run ---------------------------------------------------------------------------
 
 
-def _read(path: Path) -> tuple[str, str]:
-    """The file's encoding (PEP 263; ``utf-8-sig`` keeps a BOM) and the text the engine linted."""
-    data = path.read_bytes()
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding).removeprefix("\ufeff")
-    return encoding, text
-
-
 def _by_path(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         # A file that does not parse cannot carry a directive where the matcher looks.
-        if finding.code != PARSE_ERROR.code and not finding.suppressed:
+        if finding.code != PARSE_ERROR and not finding.suppressed:
             grouped[finding.path].append(finding)
     return dict(grouped)
 
 
-def add_noqa(result: LintResult, options: Options, cwd: Path) -> NoqaReport:
+def add_noqa(
+    result: LintResult, options: Options, cwd: Path, project: Project | None = None
+) -> NoqaReport:
+    """Suppress every active finding of ``result``; re-lints happen in the run's project
+    context (``project``), so cross-module findings are recognised as suppressed."""
     report = NoqaReport()
     for display, findings in sorted(_by_path(result.findings).items()):
-        _one_file(cwd / display, display, findings, result, options, report)
-    skipped = sum(1 for f in result.active_findings if f.code == PARSE_ERROR.code)
+        context = project.context(display) if project is not None else None
+        _one_file(cwd / display, display, findings, result, options, report, context)
+    skipped = sum(1 for f in result.active_findings if f.code == PARSE_ERROR)
     if skipped:
         report.problems.append(
             f"{skipped} unparseable file{'s' if skipped != 1 else ''} left unchanged"
@@ -372,18 +378,19 @@ def _one_file(
     result: LintResult,
     options: Options,
     report: NoqaReport,
+    project: ProjectContext | None,
 ) -> None:
-    try:
-        encoding, text = _read(path)
-    except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
-        report.problems.append(f"{display}: cannot read: {exc}")
+    decoded, error = read_decoded(path, display)
+    if decoded is None:
+        report.problems.append(f"{display}: {error.message if error else 'cannot read'}")
         return
+    text = decoded.text
     linted = result.sources.get(display)
     if linted is not None and linted != text:
         report.problems.append(f"{display}: changed since it was linted; left unchanged")
         return
     try:
-        outcome = suppress_source(text, display, findings, options)
+        outcome = suppress_source(text, display, findings, options, project)
     except ValueError as exc:
         report.problems.append(f"{display}: {exc}; left unchanged")
         return
@@ -394,7 +401,7 @@ def _one_file(
     if outcome.text == text:
         return
     try:
-        write_atomically(path, outcome.text.encode(encoding))
+        write_atomically(path, decoded.encode(outcome.text))
     except (OSError, UnicodeEncodeError) as exc:
         report.problems.append(f"{display}: cannot write: {exc}")
         return

@@ -9,25 +9,15 @@ NAME's directory. NAME need not exist. Excludes apply only with
 from __future__ import annotations
 
 import contextlib
-import io
-import tokenize
+import sys
 from pathlib import Path
 
-from ._discovery import display_path
-from ._source import STDIN
-from .config import DEFAULT_EXCLUDES, Config, PathRules
-from .engine import Options, lint_source
-from .model import FileError, FileResult, LintResult, sort_findings
-
-
-def decode_stdin(data: bytes, display: str) -> tuple[str | None, FileError | None]:
-    """Decode as Python decodes a source file (PEP 263 cookie or BOM, else UTF-8)."""
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = data.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
-        return None, FileError(display, f"cannot decode: {exc}", "decode")
-    return text.removeprefix("\ufeff"), None
+from ..core.config import DEFAULT_EXCLUDES, Config, PathRules
+from ..core.model import FileError, FileResult, LintResult, sort_findings
+from ..core.options import Options
+from . import seam
+from .discovery import display_path
+from .source import STDIN, decode_source
 
 
 def stdin_display(name: str | None, cwd: Path) -> str:
@@ -47,12 +37,12 @@ def stdin_excluded(name: str, config: Config, cwd: Path) -> bool:
 
 
 def lint_stdin(data: bytes, display: str, options: Options) -> LintResult:
-    text, error = decode_stdin(data, display)
+    text, error = decode_source(data, display)
     if text is None:
         file_result = FileResult(display, errors=(error,) if error else ())
     else:
         try:
-            file_result = lint_source(text, display, options)
+            file_result = seam.lint_source(text, display, options)
         except RecursionError:
             error = FileError(display, "too deeply nested to analyse", "internal")
             file_result = FileResult(display, errors=(error,))
@@ -73,3 +63,11 @@ def empty_result(options: Options) -> LintResult:
         files_checked=0,
         enabled=tuple(sorted(options.enabled)),
     )
+
+
+def read_stdin() -> bytes:
+    """Standard input as bytes, so the buffer is decoded as the file would be (PEP 263, BOM)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return bytes(buffer.read())
+    return sys.stdin.read().encode("utf-8")

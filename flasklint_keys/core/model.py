@@ -45,6 +45,9 @@ class RuleMeta:
     fix_suggestion: str
     docs: str
     precision: str = "high"
+    # Pre-pass signals (core/signals.py) that make a file worth this rule's LibCST
+    # pass; None: every file is.
+    trigger: tuple[str, ...] | None = None
 
     @property
     def help_uri(self) -> str:
@@ -129,13 +132,6 @@ class LintResult:
     enabled: tuple[str, ...] = ()  # codes of the enabled rules, sorted
     # Text of files with findings (the runner reads them lazily, when a reporter asks).
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
-
-    @property
-    def rules(self) -> tuple[RuleMeta, ...]:
-        """Metadata of the enabled rules (imports the rules, and LibCST, on first use)."""
-        from .rules import RULES_BY_CODE
-
-        return tuple(RULES_BY_CODE[code].meta for code in self.enabled if code in RULES_BY_CODE)
 
     @property
     def active_findings(self) -> tuple[Finding, ...]:

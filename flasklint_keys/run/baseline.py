@@ -1,7 +1,7 @@
 """Baselines: record today's findings so that CI fails only on new ones (adoption).
 
 A baseline holds finding fingerprints — rule, path, the flagged statement's
-normalised text and its occurrence index (see ``engine._digest``) — so that
+normalised text and its occurrence index (see ``lint/findings.py``) — so that
 line shifts and unrelated edits elsewhere in a file keep old findings matched.
 It is a sorted JSON document without timestamps: diffs of it review well.
 """
@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ._files import write_atomically
-from .model import Finding, LintResult
+from ..core.model import Finding, LintResult
+from .files import write_atomically
 
 BASELINE_VERSION = 1
 

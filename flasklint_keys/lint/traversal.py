@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 
 import libcst as cst
 
-from .analysis.nodes import child_nodes
-from .rules.base import Rule, RuleContext
+from ..analysis.nodes import child_nodes
+from ..rules.base import Rule, RuleContext
 
 Callback = Callable[[cst.CSTNode], object]
 

@@ -32,16 +32,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import __version__
-from ._discovery import stamp_of
-from ._files import write_atomically
-from .config import Config
-from .model import Applicability, Edit, FileError, FileResult, Finding, Fix, Related, Severity
-
-if TYPE_CHECKING:
-    from .analysis.summary import ModuleSummary
+from .. import __version__
+from ..analysis.summary import ModuleSummary, summary_from_json
+from ..core.config import Config
+from ..core.model import Applicability, Edit, FileError, FileResult, Finding, Fix, Related, Severity
+from .discovery import stamp_of
+from .files import write_atomically
 
 CACHE_DIR = ".flasklint_cache"
 CACHE_FILE = "cache-v1.json"
@@ -51,7 +49,7 @@ FORMAT = 2
 @lru_cache(maxsize=1)
 def tool_digest() -> str:
     """A digest of every source file of the tool: a changed rule means a new cache."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
@@ -64,10 +62,6 @@ def run_key(config: Config, enabled: frozenset[str]) -> str:
     return ":".join(
         (__version__, tool_digest(), config.fingerprint(), ",".join(sorted(enabled)), python)
     )
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def file_stamp(path: Path) -> str:
@@ -307,8 +301,6 @@ def _entry(data: dict[str, Any]) -> Entry:
 def _summary(data: dict[str, Any] | None) -> ModuleSummary | None:
     if data is None:
         return None
-    from .analysis.summary import summary_from_json  # a warm run decodes no summary
-
     return summary_from_json(data)
 
 

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .model import Severity
@@ -359,3 +359,15 @@ class PathRules:
             elif any(fnmatch.fnmatchcase(part, glob) for part in parts):
                 return True
         return False
+
+
+TEST_DIRS = frozenset({"tests", "test", "testing"})
+
+
+def is_test_file(display: str) -> bool:
+    """Test code (``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``)."""
+    path = PurePosixPath(display)
+    name = path.name
+    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+        return True
+    return any(part in TEST_DIRS for part in path.parts[:-1])

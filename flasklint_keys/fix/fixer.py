@@ -13,24 +13,26 @@ from __future__ import annotations
 import ast
 import difflib
 import os
-import tokenize
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
-from ._discovery import SourceFile
-from ._files import write_atomically
-from ._pool import parallel_map
-from ._suppressions import has_skip_file
-from .engine import ModuleFindings, Options, analyse_module, run_deep
-from .model import Applicability, Finding, LintResult, sort_findings
-from .rules.base import NodeFix, RawFinding
-from .runner import run
+from ..analysis.project import ProjectContext
+from ..core.model import Applicability, Finding, LintResult
+from ..core.options import Options
+from ..lint.engine import ModuleFindings, analyse_module, run_deep
+from ..lint.suppressions import has_skip_file
+from ..rules.base import NodeFix, RawFinding
+from ..run.discovery import SourceFile
+from ..run.files import write_atomically
+from ..run.phases import Project
+from ..run.pool import parallel_map
+from ..run.source import read_decoded
 
 MAX_PASSES = 10
 Candidate = tuple[RawFinding, Finding]
@@ -66,26 +68,38 @@ def allowed(finding: Finding, unsafe: bool) -> bool:
     return fix.applicability is Applicability.SAFE or unsafe
 
 
-def fix_source(source: str, display: str, options: Options, unsafe: bool) -> FixOutcome:
+def fix_source(
+    source: str,
+    display: str,
+    options: Options,
+    unsafe: bool,
+    project: ProjectContext | None = None,
+) -> FixOutcome:
     """Apply every allowed fix to ``source`` until nothing changes (or MAX_PASSES).
+
+    ``project`` is the file's place in the project and everyone's summaries, as the
+    run that reported the findings had them: the fixes applied are the ones reported,
+    cross-module findings included.
 
     Never raises. Like linting, a file too deeply nested for the default stack is
     fixed again in a deep thread; if even that fails (or a rule crashes), the file
     is left exactly as it was -- linting it reports the problem.
     """
     try:
-        return _fix_source(source, display, options, unsafe)
+        return _fix_source(source, display, options, unsafe, project)
     except RecursionError:
         pass
     except Exception:
         return FixOutcome(display, source, source)
     try:
-        return run_deep(lambda: _fix_source(source, display, options, unsafe))
+        return run_deep(lambda: _fix_source(source, display, options, unsafe, project))
     except Exception:
         return FixOutcome(display, source, source)
 
 
-def _fix_source(source: str, display: str, options: Options, unsafe: bool) -> FixOutcome:
+def _fix_source(
+    source: str, display: str, options: Options, unsafe: bool, project: ProjectContext | None
+) -> FixOutcome:
     text = source
     applied = 0
     dropped: list[str] = []
@@ -96,7 +110,7 @@ def _fix_source(source: str, display: str, options: Options, unsafe: bool) -> Fi
             module = cst.parse_module(text)
         except (cst.ParserSyntaxError, RecursionError, ValueError):
             break
-        found: ModuleFindings = analyse_module(module, text, display, options)
+        found: ModuleFindings = analyse_module(module, text, display, options, project)
         chosen = _non_overlapping([pair for pair in found.pairs if allowed(pair[1], unsafe)])
         if not chosen:
             break
@@ -274,40 +288,36 @@ def _small_statements(statements: Sequence[cst.BaseStatement]) -> list[cst.BaseS
 # -- files --------------------------------------------------------------------------------
 
 
-def read_for_fix(path: Path) -> tuple[str, str, bool] | None:
-    """(text, encoding, had a BOM), or None when the file cannot be read and decoded."""
-    try:
-        data = path.read_bytes()
-        encoding, _ = tokenize.detect_encoding(iter(data.splitlines(keepends=True)).__next__)
-        text = data.decode(encoding)
-    except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
+def fix_file(
+    file: SourceFile,
+    options: Options,
+    unsafe: bool,
+    write: bool,
+    project: ProjectContext | None = None,
+) -> FixOutcome | None:
+    """Fix one file (None when it cannot be read and decoded: linting reported that)."""
+    decoded, _ = read_decoded(file.path, file.display)
+    if decoded is None:
         return None
-    bom = text.startswith("\ufeff")
-    return text.removeprefix("\ufeff"), "utf-8" if encoding == "utf-8-sig" else encoding, bom
-
-
-def fix_file(file: SourceFile, options: Options, unsafe: bool, write: bool) -> FixOutcome | None:
-    read = read_for_fix(file.path)
-    if read is None:
-        return None
-    text, encoding, bom = read
-    outcome = fix_source(text, file.display, options, unsafe)
+    outcome = fix_source(decoded.text, file.display, options, unsafe, project)
     if write and outcome.changed:
-        write_atomically(file.path, (("\ufeff" if bom else "") + outcome.fixed).encode(encoding))
+        write_atomically(file.path, decoded.encode(outcome.fixed))
     return outcome
 
 
-_WORKER: tuple[Options, bool, bool] | None = None
+_WORKER: tuple[Options, bool, bool, Project | None] | None = None
 
 
-def _init(options: Options, unsafe: bool, write: bool) -> None:
+def _init(options: Options, unsafe: bool, write: bool, project: Project | None) -> None:
     global _WORKER
-    _WORKER = (options, unsafe, write)
+    _WORKER = (options, unsafe, write, project)
 
 
 def _fix_in_worker(file: SourceFile) -> FixOutcome | None:
     assert _WORKER is not None
-    return fix_file(file, *_WORKER)
+    options, unsafe, write, project = _WORKER
+    context = project.context(file.display) if project is not None else None
+    return fix_file(file, options, unsafe, write, context)
 
 
 def fix_files(
@@ -316,11 +326,17 @@ def fix_files(
     unsafe: bool,
     write: bool,
     jobs: int | None = None,
+    project: Project | None = None,
 ) -> list[FixOutcome]:
     """Fix files (in parallel when it pays); outcomes in input order, unreadable files left out."""
     workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
     outcomes = parallel_map(
-        _fix_in_worker, files, workers, _init, (options, unsafe, write), lambda f: _size(f.path)
+        _fix_in_worker,
+        files,
+        workers,
+        _init,
+        (options, unsafe, write, project),
+        lambda f: _size(f.path),
     )
     return [outcome for outcome in outcomes if outcome is not None]
 
@@ -337,9 +353,8 @@ def _size(path: Path) -> int:
 
 @dataclass(frozen=True)
 class FixRun:
-    """What ``--fix``/``--diff`` did: the outcomes, and the report after fixing."""
+    """What ``--fix``/``--diff`` did to the files of a run's result."""
 
-    result: LintResult
     outcomes: tuple[FixOutcome, ...]
 
     @property
@@ -349,6 +364,10 @@ class FixRun:
     @property
     def dropped(self) -> tuple[str, ...]:
         return tuple(message for o in self.outcomes for message in o.dropped)
+
+    @property
+    def changed(self) -> bool:
+        return any(o.changed for o in self.outcomes)
 
     def diff(self) -> str:
         return "".join(o.diff() for o in self.outcomes if o.changed)
@@ -362,24 +381,9 @@ def fix_result(
     write: bool,
     cwd: Path,
     jobs: int | None = None,
+    project: Project | None = None,
 ) -> FixRun:
-    """Fix the files of ``result`` that have allowed fixes; when writing, re-lint them."""
+    """Fix the files of ``result`` that have allowed fixes, in the run's project context."""
     paths = sorted({f.path for f in result.findings if allowed(f, unsafe)})
     files = [SourceFile((cwd / path).absolute(), path) for path in paths]
-    outcomes = tuple(fix_files(files, options, unsafe, write, jobs))
-    if not write:
-        return FixRun(result, outcomes)
-    changed = {o.path for o in outcomes if o.changed}
-    if not changed:
-        return FixRun(result, outcomes)
-    relinted = run(sorted(changed), options, cwd=cwd, jobs=jobs)
-    findings = [f for f in result.findings if f.path not in changed] + list(relinted.findings)
-    errors = [e for e in result.errors if e.path not in changed] + list(relinted.errors)
-    sources = {k: v for k, v in result.sources.items() if k not in changed} | dict(relinted.sources)
-    fixed = replace(
-        result,
-        findings=sort_findings(findings),
-        errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
-        sources=sources,
-    )
-    return FixRun(fixed, outcomes)
+    return FixRun(tuple(fix_files(files, options, unsafe, write, jobs, project)))

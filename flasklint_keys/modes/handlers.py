@@ -1,0 +1,203 @@
+"""The mode handlers: lint, fix, diff, add-noqa, write-baseline — over a tree or a buffer.
+
+Each handler is the same pipeline with its own step: run → baseline → step → exit.
+Fixing and ``--add-noqa`` need LibCST in this process: their handlers import the
+fix layer when they run, so that linting (above all a warm run) never loads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from ..core import catalog
+from ..core.config import ConfigError
+from ..core.docs import explain, list_rules
+from ..core.model import LintResult
+from ..run.baseline import BaselineError, write_baseline
+from ..run.source import decode_source
+from ..run.stdin import empty_result, lint_stdin, read_stdin, stdin_display, stdin_excluded
+from .request import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Mode, Request, UsageError
+from .session import Failure, Session, fail, internal_errors, say, warn
+
+Handler = Callable[[Session], int]
+
+
+def execute(request: Request) -> int:
+    """Run one invocation; usage and configuration problems exit 2 with a message."""
+    try:
+        request.check()
+        if request.mode is Mode.LIST_RULES:
+            click.echo(list_rules(), nl=False)
+            return EXIT_OK
+        if request.mode is Mode.EXPLAIN:
+            return _explain(request.explain_code or "")
+        session = Session.open(request)
+        handlers = STDIN_HANDLERS if request.reads_stdin else HANDLERS
+        return handlers[request.mode](session)
+    except (UsageError, ConfigError, Failure) as exc:
+        click.echo(f"flasklint-keys: error: {exc}", err=True)
+        return EXIT_ERROR
+
+
+def _explain(code: str) -> int:
+    meta = catalog.meta(code.strip().upper())
+    if meta is None:
+        fail(f"unknown rule code '{code}'")
+    click.echo(explain(meta), nl=False)
+    return EXIT_OK
+
+
+# -- a tree ----------------------------------------------------------------------------------
+
+
+def lint(session: Session) -> int:
+    result, _ = session.run()
+    return session.report(session.without_baseline(result))
+
+
+def fix(session: Session) -> int:
+    """``--fix``: rewrite files, then report what is left (a fresh run of the same paths)."""
+    from ..fix.fixer import fix_result  # fixing needs LibCST in this process
+
+    result, project = session.run(want_project=True)
+    result = session.without_baseline(result)
+    unsafe = session.request.unsafe_fixes
+    done = fix_result(
+        result,
+        session.options,
+        unsafe=unsafe,
+        write=True,
+        cwd=session.cwd,
+        jobs=session.request.jobs or None,
+        project=project,
+    )
+    _report_dropped(done.dropped)
+    if done.changed:
+        result = session.without_baseline(session.run()[0])
+    remaining = len(result.active_findings)
+    say(f"Fixed {done.applied} finding{_s(done.applied)} ({remaining} remaining).")
+    return session.report(result)
+
+
+def diff(session: Session) -> int:
+    """``--diff``: show what --fix would change, write nothing; exit 1 when there is a change."""
+    from ..fix.fixer import fix_result
+
+    result, project = session.run(want_project=True)
+    result = session.without_baseline(result)
+    done = fix_result(
+        result,
+        session.options,
+        unsafe=session.request.unsafe_fixes,
+        write=False,
+        cwd=session.cwd,
+        jobs=session.request.jobs or None,
+        project=project,
+    )
+    click.echo(done.diff(), nl=False)
+    _report_dropped(done.dropped)
+    say(f"Would fix {done.applied} finding{_s(done.applied)}.")
+    if internal_errors(result):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if done.changed else EXIT_OK
+
+
+def add_noqa(session: Session) -> int:
+    from ..fix.add_noqa import add_noqa as suppress_all
+
+    result, project = session.run(want_project=True)
+    result = session.without_baseline(result)
+    report = suppress_all(result, session.options, session.cwd, project)
+    files = len(report.added)
+    say(
+        f"Added noqa directives for {report.total} finding{_s(report.total)}"
+        f" in {files} file{_s(files)}."
+    )
+    for problem in report.problems:
+        warn(problem)
+    if internal_errors(result):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if report.problems else EXIT_OK
+
+
+def baseline(session: Session) -> int:
+    """``--write-baseline FILE``: record the current findings (before any baseline)."""
+    path = session.request.write_baseline
+    assert path is not None
+    result, _ = session.run()
+    return _write_baseline(result, path)
+
+
+def _write_baseline(result: LintResult, path: str) -> int:
+    try:
+        count = write_baseline(result, Path(path))
+    except BaselineError as exc:
+        fail(str(exc))
+    say(f"Wrote {count} finding{_s(count)} to baseline {path}.")
+    return EXIT_ERROR if internal_errors(result) else EXIT_OK
+
+
+HANDLERS: dict[Mode, Handler] = {
+    Mode.LINT: lint,
+    Mode.FIX: fix,
+    Mode.DIFF: diff,
+    Mode.ADD_NOQA: add_noqa,
+    Mode.WRITE_BASELINE: baseline,
+}
+
+
+# -- a buffer on standard input ----------------------------------------------------------------
+
+
+def lint_buffer(session: Session) -> int:
+    return session.report(session.without_baseline(_buffer_result(session)))
+
+
+def baseline_buffer(session: Session) -> int:
+    path = session.request.write_baseline
+    assert path is not None
+    return _write_baseline(_buffer_result(session), path)
+
+
+def _buffer_result(session: Session) -> LintResult:
+    request = session.request
+    data = read_stdin()  # always drained, so the editor's write never hits a closed pipe
+    name = request.stdin_filename
+    if name and request.force_exclude and stdin_excluded(name, session.config, session.cwd):
+        return empty_result(session.options)
+    return lint_stdin(data, stdin_display(name, session.cwd), session.options)
+
+
+def fix_buffer(session: Session) -> int:
+    """Editors: the fixed buffer (or its diff) on standard output."""
+    from ..fix.fixer import fix_source
+
+    request = session.request
+    display = stdin_display(request.stdin_filename, session.cwd)
+    text, error = decode_source(read_stdin(), display)
+    if text is None:
+        fail(error.message if error else "standard input cannot be decoded")
+    outcome = fix_source(text, display, session.options, request.unsafe_fixes)
+    _report_dropped(outcome.dropped)
+    click.echo(outcome.diff() if request.diff else outcome.fixed, nl=False)
+    return EXIT_FINDINGS if request.diff and outcome.changed else EXIT_OK
+
+
+STDIN_HANDLERS: dict[Mode, Handler] = {
+    Mode.LINT: lint_buffer,
+    Mode.FIX: fix_buffer,
+    Mode.DIFF: fix_buffer,
+    Mode.WRITE_BASELINE: baseline_buffer,
+}
+
+
+def _report_dropped(messages: tuple[str, ...]) -> None:
+    for message in messages:
+        warn(message)
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"

@@ -1,0 +1,268 @@
+"""The analysing part of a run: phase one, summaries on demand, phase two — in parallel.
+
+Phase one lints every changed file with imports opaque — after an ``ast``
+pre-pass that sends only files with a relevant construct to LibCST — and
+extracts each analysed module's summary and the project symbols it consulted.
+Modules that an analysed module uses but the pre-pass skipped are summarised
+on demand. Phase two re-lints, with everyone's summaries, exactly the modules
+whose dependencies turned out to matter; a cached phase-two result is reused
+while the summaries it depended on are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..analysis.project import (
+    NAME_USES,
+    ModuleNames,
+    ProjectContext,
+    ProjectSummaries,
+    split_dependency,
+)
+from ..core.model import FileResult
+from ..core.options import Options
+from .cache import Cache, Entry
+from .discovery import SourceFile
+from .stats import RunStats
+from .worker import Unit, in_parallel, phase_one_task, phase_two_task, summary_task
+
+
+@dataclass(frozen=True)
+class Project:
+    """What a run learnt of the project: where each file sits and everyone's summaries.
+
+    Fixing and ``--add-noqa`` re-analyse files in this context, so that they see
+    exactly the findings (and fixes) the report showed, cross-module ones included.
+    """
+
+    places: Mapping[str, tuple[str, bool]]  # display path -> (module name, is a package)
+    summaries: ProjectSummaries | None = None
+
+    def context(self, display: str) -> ProjectContext:
+        module, is_package = self.places.get(display, ("", False))
+        return ProjectContext(module, is_package, self.summaries)
+
+
+@dataclass
+class _State:
+    unit: Unit
+    stamp: str = ""
+    entry: Entry | None = None
+    final: FileResult | None = None
+    deps_digest: str = ""
+
+
+@dataclass
+class Phases:
+    options: Options
+    cwd: Path
+    jobs: int
+    cache: Cache | None
+    stats: RunStats
+    tops: Sequence[Path] = ()  # the directories named on the command line
+    project: Project | None = None
+    _tick: Callable[[], None] = field(default=lambda: None)
+
+    def run(
+        self,
+        files: Sequence[SourceFile],
+        stamps: Sequence[tuple[str, str]],
+        tick: Callable[[], None],
+    ) -> list[FileResult]:
+        """Each file's final result (with the cache updated and saved)."""
+        self._tick = tick
+        states = self._states(files, stamps)
+        self._phase_one(states)
+        summaries = self._summaries(states)
+        self.project = Project(
+            {s.unit.file.display: (s.unit.module, s.unit.is_package) for s in states}, summaries
+        )
+        self._phase_two(states, summaries)
+        if self.cache is not None:
+            self.cache.record_run(stamps, _stages(states))
+            self.cache.save()
+        return [state.final for state in states if state.final is not None]
+
+    # -- the files and phase one ----------------------------------------------------------
+
+    def _states(
+        self, files: Sequence[SourceFile], stamps: Sequence[tuple[str, str]]
+    ) -> list[_State]:
+        """One state per file; those with an unchanged stamp start from their cache entry."""
+        names = ModuleNames(self.cwd, self.tops)
+        states = []
+        for file, (_, stamp) in zip(files, stamps, strict=True):
+            entry = self.cache.unchanged(file.display, stamp) if self.cache else None
+            unit = Unit(
+                file,
+                names(file.path),
+                file.path.name == "__init__.py",
+                size=_stamp_size(stamp),
+                digest=entry.hash if entry is not None else "",
+            )
+            states.append(_State(unit, stamp, entry))
+            self.stats.cached += entry is not None
+        return states
+
+    def _phase_one(self, states: list[_State]) -> None:
+        todo: list[_State] = []
+        for state in states:
+            if state.entry is not None:
+                self._tick()
+            else:
+                todo.append(state)
+        outcomes = in_parallel(
+            phase_one_task,
+            [s.unit for s in todo],
+            self.options,
+            self.jobs,
+            done=lambda: self._tick(),
+        )
+        self.stats.read += len(todo)
+        for state, outcome in zip(todo, outcomes, strict=True):
+            self.stats.parsed += outcome.analysed
+            self.stats.skipped_by_prepass += not outcome.analysed and bool(outcome.digest)
+            state.unit = replace(state.unit, digest=outcome.digest)
+            state.entry = Entry(
+                hash=outcome.digest,
+                stamp=state.stamp,
+                analysed=outcome.analysed,
+                summarised=outcome.summary is not None or outcome.analysed,
+                summary=outcome.summary,
+                dependencies=outcome.dependencies,
+                first=outcome.result,
+            )
+            if outcome.digest:
+                self._store(state)
+            else:  # unreadable: reported, and never cached (a chmod keeps the stamp)
+                state.final = outcome.result
+
+    def _summaries(self, states: list[_State]) -> ProjectSummaries:
+        """Everyone's summaries, computing on demand those of skipped modules in use."""
+        by_module = {s.unit.module: s for s in states if s.final is None}
+        defining: dict[str, _State | None] = {}  # many modules share a dependency
+        wanted: dict[str, _State] = {}
+        for state in by_module.values():
+            entry = state.entry
+            assert entry is not None
+            if not entry.analysed:
+                continue
+            for dep in entry.dependencies:
+                if dep in defining:
+                    target = defining[dep]
+                else:
+                    target = defining[dep] = _defining_module(dep, by_module)
+                if target is not None and target.entry is not None and not target.entry.summarised:
+                    wanted[target.unit.module] = target
+        todo = sorted(wanted.values(), key=lambda s: s.unit.file.display)
+        outcomes = in_parallel(summary_task, [s.unit for s in todo], self.options, self.jobs)
+        self.stats.read += len(todo)
+        for state, summary in zip(todo, outcomes, strict=True):
+            assert state.entry is not None
+            self.stats.parsed += 1
+            state.entry.summary = summary
+            state.entry.summarised = True
+            self._store(state)
+        packages = {s.unit.module for s in states if s.unit.is_package}
+        return ProjectSummaries.build(
+            (
+                s.entry.summary
+                for s in states
+                if s.entry is not None and s.entry.summary is not None
+            ),
+            packages,
+        )
+
+    # -- phase two --------------------------------------------------------------------------
+
+    def _phase_two(self, states: list[_State], summaries: ProjectSummaries) -> None:
+        todo: list[_State] = []
+        for state in states:
+            entry = state.entry
+            assert entry is not None
+            if state.final is not None:
+                continue  # unreadable
+            display = state.unit.file.display
+            mattering = sorted(d for d in entry.dependencies if summaries.matters(d, display))
+            if not mattering:
+                state.final = entry.first
+                continue
+            state.deps_digest = _dependency_digest(mattering, summaries, display)
+            if entry.final is not None and entry.final_digest == state.deps_digest:
+                state.final = entry.final
+            else:
+                todo.append(state)
+        outcomes = in_parallel(
+            phase_two_task, [s.unit for s in todo], self.options, self.jobs, summaries
+        )
+        self.stats.read += len(todo)
+        for state, outcome in zip(todo, outcomes, strict=True):
+            assert state.entry is not None
+            self.stats.parsed += 1
+            self.stats.relinted += 1
+            state.final = outcome.result
+            if outcome.digest != state.unit.digest:
+                # Rewritten since its cache entry (a tool that restores modification
+                # times) or during the run: this result is of the text now there, and
+                # the next run starts the file afresh.
+                if self.cache is not None:
+                    self.cache.forget(state.unit.file.display)
+                continue
+            state.entry.final = outcome.result
+            state.entry.final_digest = state.deps_digest
+            self._store(state)
+
+    # -- bookkeeping ------------------------------------------------------------------------
+
+    def _store(self, state: _State) -> None:
+        if self.cache is not None and state.entry is not None:
+            self.cache.put(state.unit.file.display, state.entry)
+
+
+def _stages(states: Iterable[_State]) -> dict[str, str] | None:
+    """For each file with something to report, which result of its entry is final
+    (None if one's is in no entry: the next run must not take this one's word)."""
+    stages = {}
+    for state in states:
+        final, entry = state.final, state.entry
+        if final is None or not (final.findings or final.errors):
+            continue
+        if entry is not None and final is entry.first:
+            stages[final.path] = "first"
+        elif entry is not None and final is entry.final:
+            stages[final.path] = "final"
+        else:
+            return None
+    return stages
+
+
+def _stamp_size(stamp: str) -> int:
+    return int(stamp.rpartition(":")[2] or 0)
+
+
+def _defining_module(dependency: str, by_module: dict[str, _State]) -> _State | None:
+    """The project module a dependency (``svc.keys.fingerprint``) points into, if any."""
+    kind, name = split_dependency(dependency)
+    if kind not in NAME_USES and kind != "any":
+        return None  # g:, session:, status: are not names of a module
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        state = by_module.get(".".join(parts[:end]))
+        if state is not None:
+            return state
+    return None
+
+
+def _dependency_digest(
+    dependencies: Sequence[str], summaries: ProjectSummaries, own_path: str
+) -> str:
+    """Changes exactly when what these dependencies resolve to changes."""
+    digest = hashlib.sha256()
+    for dep in dependencies:
+        digest.update(dep.encode())
+        digest.update(summaries.describe(dep, own_path).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:20]

@@ -1,0 +1,182 @@
+"""The per-file work of a run, as worker processes do it: read, pre-pass, lint, summarise.
+
+Workers read the files themselves: the main process, whose memory every forked
+worker inherits, never holds the sources of a whole tree. The ``ast`` pre-pass
+decides whether a file needs its LibCST pass at all (for the rules that are
+enabled: each declares its trigger); only then is the lint layer reached,
+through the seam.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ..analysis.prepass import Prepass, prepass
+from ..analysis.project import ProjectContext, ProjectSummaries, absolute
+from ..analysis.settings import AnalysisSettings
+from ..analysis.summary import ModuleSummary
+from ..core import catalog
+from ..core.model import FileError, FileResult
+from ..core.options import Options
+from ..core.signals import Signal
+from ..lint.suppressions import has_skip_file, might_suppress
+from . import seam
+from .discovery import SourceFile
+from .pool import forks, parallel_map, worthwhile
+from .source import read_file
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One file as the workers see it: where it is and which module it is."""
+
+    file: SourceFile
+    module: str
+    is_package: bool
+    size: int = 0  # from the stamp: heaviest files go first
+    digest: str = ""  # the content hash the run expects, once known
+
+    def context(self, summaries: ProjectSummaries | None = None) -> ProjectContext:
+        return ProjectContext(self.module, self.is_package, summaries)
+
+    def read(self) -> tuple[str | None, str, FileError | None]:
+        return read_file(self.file)
+
+
+@dataclass(frozen=True)
+class PhaseOne:
+    result: FileResult
+    analysed: bool
+    summary: ModuleSummary | None
+    dependencies: frozenset[str]
+    digest: str = ""  # "" when the file could not be read
+
+
+@dataclass(frozen=True)
+class PhaseTwo:
+    result: FileResult
+    digest: str  # what was linted; differs from Unit.digest if the file changed
+
+
+def phase_one(unit: Unit, options: Options) -> PhaseOne:
+    """Lint a file with imports opaque, and summarise it for the others."""
+    display = unit.file.display
+    text, digest, error = unit.read()
+    if text is None:
+        errors = (error,) if error else ()
+        return PhaseOne(FileResult(display, errors=errors), False, None, frozenset(), digest)
+    outcome = lint_text(text, display, options, unit.context(), summarise_as=unit.module)
+    analysed, result, summary, dependencies = outcome
+    deps = frozenset(_absolute_deps(dependencies, unit)) if not analysed else dependencies
+    return PhaseOne(result, analysed, summary, deps, digest)
+
+
+def lint_text(
+    text: str,
+    display: str,
+    options: Options,
+    project: ProjectContext | None = None,
+    summarise_as: str | None = None,
+) -> tuple[bool, FileResult, ModuleSummary | None, frozenset[str]]:
+    """A file's text through the pre-pass and, if it needs it, the LibCST pass:
+    (analysed, result, summary, dependencies)."""
+    if has_skip_file(text):
+        return False, FileResult(display), None, frozenset()
+    decision = needs_analysis(text, options)
+    if decision is not None and not decision.needed:
+        return False, FileResult(display), None, decision.dependencies
+    lint = seam.lint_file(text, display, options, project or ProjectContext(), summarise_as)
+    return True, lint.result, lint.summary, lint.dependencies
+
+
+def needs_analysis(text: str, options: Options) -> Prepass | None:
+    """The pre-pass decision for the enabled rules, or None when it cannot be made
+    (then the LibCST pass decides: syntax errors become FLK000 there)."""
+    if not options.prepass:
+        return None
+    wanted = catalog.wanted_signals(options.enabled)
+    if wanted is None:
+        return None  # a rule wants every file
+    if (
+        Signal.SUPPRESSION_COMMENT.value in wanted
+        and options.report_unused_suppressions
+        and might_suppress(text)
+    ):
+        return None  # judging suppressions needs the LibCST pass wherever one may be
+    settings = AnalysisSettings.from_config(options.config)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+        return prepass(tree, settings.names, settings.auth_decorators, wanted)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # Syntax errors become FLK000 and deep nesting is handled by the LibCST pass.
+        return None
+
+
+def summarise_only(unit: Unit, options: Options) -> ModuleSummary | None:
+    """A module the pre-pass skipped but an analysed module uses: its summary only."""
+    text, _, _ = unit.read()
+    if text is None:
+        return None
+    return seam.summarise_file(text, unit.file.display, options, unit.context(), unit.module)
+
+
+def phase_two(unit: Unit, options: Options, summaries: ProjectSummaries) -> PhaseTwo:
+    """Lint a file again, with everyone's summaries."""
+    display = unit.file.display
+    text, digest, error = unit.read()
+    if text is None:
+        return PhaseTwo(FileResult(display, errors=(error,) if error else ()), digest)
+    return PhaseTwo(seam.lint_source(text, display, options, unit.context(summaries)), digest)
+
+
+def _absolute_deps(dependencies: Iterable[str], unit: Unit) -> Iterator[str]:
+    for dep in dependencies:
+        yield dep if ":" in dep else absolute(dep, unit.module, unit.is_package)
+
+
+# -- worker plumbing ----------------------------------------------------------------------------
+
+_WORKER: tuple[Options, ProjectSummaries | None] | None = None
+
+
+def _init(options: Options, summaries: ProjectSummaries | None) -> None:
+    global _WORKER
+    _WORKER = (options, summaries)
+
+
+def phase_one_task(unit: Unit) -> PhaseOne:
+    assert _WORKER is not None
+    return phase_one(unit, _WORKER[0])
+
+
+def summary_task(unit: Unit) -> ModuleSummary | None:
+    assert _WORKER is not None
+    return summarise_only(unit, _WORKER[0])
+
+
+def phase_two_task(unit: Unit) -> PhaseTwo:
+    assert _WORKER is not None and _WORKER[1] is not None
+    return phase_two(unit, _WORKER[0], _WORKER[1])
+
+
+def in_parallel(
+    task: Callable[[Unit], R],
+    units: Sequence[Unit],
+    options: Options,
+    jobs: int,
+    summaries: ProjectSummaries | None = None,
+    done: Callable[[], None] | None = None,
+) -> list[R]:
+    if jobs > 1 and forks() and worthwhile(len(units), sum(u.size for u in units), jobs, True):
+        # With LibCST and the rules imported here first, no forked worker of any
+        # phase pays that import again (~0.25 s each, up to three pools a run).
+        seam.preload()
+    return parallel_map(task, units, jobs, _init, (options, summaries), lambda u: u.size, done)
