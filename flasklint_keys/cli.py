@@ -147,6 +147,11 @@ class GuardedCommand(click.Command):
 @click.option(
     "--explain", "explain_code", metavar="CODE", help="Print one rule's documentation and exit."
 )
+@click.option(
+    "--server",
+    is_flag=True,
+    help="Run as a language server (LSP over stdio) for editors; needs flasklint-keys[lsp].",
+)
 @click.version_option(__version__, "--version", prog_name="flasklint-keys")
 def main(**flags: Any) -> None:
     """Find API-key logging and monitoring failures in Flask code under PATHS (default: .)."""

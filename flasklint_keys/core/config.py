@@ -66,6 +66,9 @@ class Config:
     logger_names: tuple[str, ...] = ()
     report_functions: tuple[str, ...] = ()
     auth_decorators: tuple[str, ...] = ()
+    # --fix and the language server also apply unsafe fixes (not part of the cache key:
+    # it changes no finding).
+    unsafe_fixes: bool = False
     # Where the configuration file lives; globs are relative to it.
     root: str = "."
     source: str | None = None
@@ -74,6 +77,7 @@ class Config:
         """A stable digest of everything that can change findings (cache key)."""
         payload = {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
         payload.pop("source", None)
+        payload.pop("unsafe_fixes", None)
         blob = json.dumps(payload, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -101,6 +105,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "logger-names": ("logger_names", "strings"),
     "report-functions": ("report_functions", "strings"),
     "auth-decorators": ("auth_decorators", "strings"),
+    "unsafe-fixes": ("unsafe_fixes", "boolean"),
 }
 
 
@@ -119,6 +124,10 @@ def parse_table(
 
 
 def _convert(key: str, kind: str, raw: Any, codes: Sequence[str], where: str) -> Any:
+    if kind == "boolean":
+        if not isinstance(raw, bool):
+            raise ConfigError(f"{where}: '{key}' must be true or false")
+        return raw
     if kind == "severity":
         return parse_severity(raw, f"{where}: '{key}'")
     if kind == "per-file":

@@ -34,12 +34,23 @@ def execute(request: Request) -> int:
             return EXIT_OK
         if request.mode is Mode.EXPLAIN:
             return _explain(request.explain_code or "")
+        if request.mode is Mode.SERVER:
+            return _serve()
         session = Session.open(request)
         handlers = STDIN_HANDLERS if request.reads_stdin else HANDLERS
         return handlers[request.mode](session)
     except (UsageError, ConfigError, Failure) as exc:
         click.echo(f"flasklint-keys: error: {exc}", err=True)
         return EXIT_ERROR
+
+
+def _serve() -> int:
+    """``--server``: the language server (needs the optional extra ``[lsp]``)."""
+    try:
+        from .server import serve
+    except ImportError as exc:
+        fail(f"the language server needs pygls: pip install 'flasklint-keys[lsp]' ({exc})")
+    return serve()
 
 
 def _explain(code: str) -> int:
@@ -64,7 +75,7 @@ def fix(session: Session) -> int:
 
     result, project = session.run(want_project=True)
     result = session.without_baseline(result)
-    unsafe = session.request.unsafe_fixes
+    unsafe = session.unsafe_fixes
     done = fix_result(
         result,
         session.options,
@@ -91,7 +102,7 @@ def diff(session: Session) -> int:
     done = fix_result(
         result,
         session.options,
-        unsafe=session.request.unsafe_fixes,
+        unsafe=session.unsafe_fixes,
         write=False,
         cwd=session.cwd,
         jobs=session.request.jobs or None,
@@ -180,7 +191,7 @@ def fix_buffer(session: Session) -> int:
     text, error = decode_source(read_stdin(), display)
     if text is None:
         fail(error.message if error else "standard input cannot be decoded")
-    outcome = fix_source(text, display, session.options, request.unsafe_fixes)
+    outcome = fix_source(text, display, session.options, session.unsafe_fixes)
     _report_dropped(outcome.dropped)
     click.echo(outcome.diff() if request.diff else outcome.fixed, nl=False)
     return EXIT_FINDINGS if request.diff and outcome.changed else EXIT_OK

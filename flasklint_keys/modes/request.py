@@ -22,6 +22,7 @@ class Mode(enum.Enum):
     WRITE_BASELINE = "write-baseline"
     LIST_RULES = "list-rules"
     EXPLAIN = "explain"
+    SERVER = "server"
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,12 @@ class Request:
     diff: bool = False
     list_rules: bool = False
     explain_code: str | None = None
+    server: bool = False
 
     @property
     def mode(self) -> Mode:
+        if self.server:
+            return Mode.SERVER
         if self.list_rules:
             return Mode.LIST_RULES
         if self.explain_code is not None:
@@ -90,6 +94,11 @@ class Request:
 
     def check(self) -> None:
         """Raise :class:`UsageError` for flags that contradict each other."""
+        if self.server:
+            others = [flag for flag, on in self._mode_flags().items() if on and flag != "--server"]
+            if self.paths or others:
+                what = "PATH" if self.paths else others[0]
+                raise UsageError(f"--server takes its files from the editor: drop {what}")
         if not self.reads_stdin:
             if self.stdin_filename:
                 raise UsageError("--stdin-filename needs PATH '-'")
@@ -98,3 +107,15 @@ class Request:
             raise UsageError("PATH '-' (standard input) cannot be combined with other paths")
         if self.add_noqa:
             raise UsageError("--add-noqa edits files; it cannot be used with standard input")
+
+    def _mode_flags(self) -> dict[str, bool]:
+        return {
+            "--server": self.server,
+            "--fix": self.fix,
+            "--diff": self.diff,
+            "--add-noqa": self.add_noqa,
+            "--write-baseline": self.write_baseline is not None,
+            "--list-rules": self.list_rules,
+            "--explain": self.explain_code is not None,
+            "--stdin-filename": self.stdin_filename is not None,
+        }

@@ -82,6 +82,11 @@ class Session:
         return result, project
 
     @property
+    def unsafe_fixes(self) -> bool:
+        """``--unsafe-fixes``, or ``unsafe-fixes = true`` in the configuration."""
+        return self.request.unsafe_fixes or self.config.unsafe_fixes
+
+    @property
     def cache_dir(self) -> Path | None:
         if self.request.no_cache:
             return None

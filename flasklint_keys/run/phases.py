@@ -41,6 +41,8 @@ class Project:
 
     places: Mapping[str, tuple[str, bool]]  # display path -> (module name, is a package)
     summaries: ProjectSummaries | None = None
+    # display path -> what its analysis consulted of other modules (``value:pkg.keys.get``)
+    dependencies: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def context(self, display: str) -> ProjectContext:
         module, is_package = self.places.get(display, ("", False))
@@ -79,7 +81,13 @@ class Phases:
         self._phase_one(states)
         summaries = self._summaries(states)
         self.project = Project(
-            {s.unit.file.display: (s.unit.module, s.unit.is_package) for s in states}, summaries
+            {s.unit.file.display: (s.unit.module, s.unit.is_package) for s in states},
+            summaries,
+            {
+                s.unit.file.display: s.entry.dependencies
+                for s in states
+                if s.entry is not None and s.final is None
+            },
         )
         self._phase_two(states, summaries)
         if self.cache is not None:
