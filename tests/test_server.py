@@ -408,3 +408,27 @@ def test_server_takes_no_paths() -> None:
     outcome = run_cli(["--server", "app.py"])
     assert outcome.exit_code == 2
     assert "--server takes its files from the editor: drop PATH" in outcome.stderr
+
+
+async def test_a_closed_helper_changed_on_disk_updates_its_open_callers(
+    project: Path, start: Start
+) -> None:
+    keys = project / KEYS
+    original = keys.read_text()
+    keys.write_text(
+        original.replace(
+            '"endpoint": "https://llm.example.com", "api_key": request.headers.get("X-LLM-Key")}',
+            '"endpoint": "https://llm.example.com"}',
+        )
+    )
+    client = await start()
+    items = open_file(client, project, ITEMS)
+    quiet = await settle(client, items, lambda found: bool(found))
+    assert (42, 27, "FLK101") not in quiet
+    keys.write_text(original)  # a checkout brings the leaking helper back
+    client.workspace_did_change_watched_files(
+        lsp.DidChangeWatchedFilesParams([lsp.FileEvent(uri(keys), lsp.FileChangeType.Changed)])
+    )
+    assert (42, 27, "FLK101") in await settle(
+        client, items, lambda found: (42, 27, "FLK101") in found
+    )

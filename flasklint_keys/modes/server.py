@@ -51,6 +51,8 @@ SOURCE = "flasklint-keys"
 FIX_ALL = "source.fixAll.flasklint-keys"
 DEBOUNCE_SECONDS = 0.03
 CONFIG_NAMES = ("pyproject.toml", CONFIG_FILE)
+WATCHED = ("**/*.py", "**/pyproject.toml", f"**/{CONFIG_FILE}")
+REGISTRATION_SECONDS = 5.0
 SEVERITIES = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
     Severity.WARNING: lsp.DiagnosticSeverity.Warning,
@@ -108,6 +110,7 @@ class FlasklintServer(LanguageServer):
         self.ready = asyncio.Event()
         self.findings: dict[str, list[Finding]] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
+        self.background: set[asyncio.Future[None]] = set()  # kept alive until done
 
     # -- configuration and the project -------------------------------------------------
 
@@ -152,6 +155,46 @@ class FlasklintServer(LanguageServer):
         """The configuration changed: reload the project with it and re-lint what is open."""
         self.ready.clear()
         await self.start()
+
+    async def watch_files(self) -> None:
+        """Ask the client to tell about Python and configuration files changed on disk
+        (a checkout, another editor), when it can register watchers dynamically."""
+        workspace = self.client_capabilities.workspace
+        watching = workspace.did_change_watched_files if workspace else None
+        if watching is None or not watching.dynamic_registration:
+            return
+        watchers = [lsp.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED]
+        registration = lsp.Registration(
+            id="flasklint-keys-files",
+            method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+        )
+        try:
+            await asyncio.wait_for(
+                self.client_register_capability_async(lsp.RegistrationParams([registration])),
+                REGISTRATION_SECONDS,
+            )
+        except Exception as exc:  # the client declined: edits still update open files
+            self.window_log_message(
+                lsp.LogMessageParams(lsp.MessageType.Info, f"no file watching: {exc}")
+            )
+
+    def file_changed_on_disk(self, uri: str) -> None:
+        """A closed module changed: take its new summary, re-lint the open dependents."""
+        project = self.project
+        path = to_fs_path(uri)
+        if project is None or path is None:
+            return
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return
+        display = project.display(Path(path))
+        for dependent in project.update(display, text, project.lint(display, text)):
+            other = from_fs_path(str(project.root / dependent))
+            if other is not None and other in self.workspace.text_documents:
+                again = self.workspace.get_text_document(other)
+                self._publish(again, project.lint(dependent, again.source).result.findings)
 
     # -- linting -------------------------------------------------------------------------
 
@@ -403,6 +446,7 @@ def build_server() -> FlasklintServer:
 
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: FlasklintServer, params: lsp.InitializedParams) -> None:
+        ls.background.add(asyncio.ensure_future(ls.watch_files()))
         await ls.start()
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
@@ -433,6 +477,11 @@ def build_server() -> FlasklintServer:
     async def watched(ls: FlasklintServer, params: lsp.DidChangeWatchedFilesParams) -> None:
         if any(_is_config(change.uri) for change in params.changes):
             await ls.reload()
+            return
+        await ls.ready.wait()
+        for change in params.changes:
+            if change.uri.endswith(".py") and change.uri not in ls.workspace.text_documents:
+                ls.file_changed_on_disk(change.uri)
 
     @server.feature(
         lsp.TEXT_DOCUMENT_DIAGNOSTIC,
