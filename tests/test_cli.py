@@ -314,9 +314,11 @@ def test_text_format(project: Path) -> None:
     assert lines[10] == "  = note: credential: header 'X-API-Key' (app.py:11:15)"
     assert lines[11].startswith("  = help: " + RULES_BY_CODE["FLK101"].meta.fix_suggestion)
     assert lines[13] == "Found 2 findings (1 error, 1 warning) in 1 of 1 file."
-    assert re.fullmatch(r"\s+1  FLK101  secret-in-log\s+error( +1 fixable)?", lines[14])
-    assert re.fullmatch(r"\s+1  FLK103  url-in-log\s+warning( +1 fixable)?", lines[15])
-    assert len(lines) == 16
+    assert re.fullmatch(r"\s+1  FLK101  secret-in-log\s+error +1 with --unsafe-fixes", lines[14])
+    assert re.fullmatch(r"\s+1  FLK103  url-in-log\s+warning +1 with --unsafe-fixes", lines[15])
+    # How to apply them: no fix here is safe.
+    assert lines[16] == "2 fixable with `--fix --unsafe-fixes`."
+    assert len(lines) == 17
     assert not ANSI.search(result.stdout)
 
 
@@ -347,8 +349,8 @@ def test_statistics(project: Path) -> None:
     write(project, {"b.py": ONE_LINE})
     lines = run(["--statistics", "."]).stdout.splitlines()
     assert len(lines) == 2
-    assert re.fullmatch(r"\s+2  FLK101  secret-in-log\s+error( +\d fixable)?", lines[0])
-    assert re.fullmatch(r"\s+2  FLK103  url-in-log\s+warning( +\d fixable)?", lines[1])
+    assert re.fullmatch(r"\s+2  FLK101  secret-in-log\s+error +2 with --unsafe-fixes", lines[0])
+    assert re.fullmatch(r"\s+2  FLK103  url-in-log\s+warning +2 with --unsafe-fixes", lines[1])
 
 
 def test_summary_counts_files_and_suppressions(project: Path) -> None:

@@ -211,7 +211,10 @@ def test_fix_applies_safe_fixes_only(tmp_path: Path, monkeypatch: pytest.MonkeyP
     fixed = path.read_text(encoding="utf-8")
     assert 'log.exception("no key")' in fixed
     assert 'log.info("key %s", key)' in fixed  # FLK101's fix is unsafe
-    assert "Fixed 1 finding (1 remaining)." in result.stderr
+    assert (
+        "Fixed 1 finding (1 remaining). 1 more fixable with `--fix --unsafe-fixes`."
+        in result.stderr
+    )
     assert result.exit_code == 1
     import json
 
@@ -227,7 +230,8 @@ def test_unsafe_fix_then_nothing_left(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "Fixed 2 findings (0 remaining)." in first.stderr
     fixed = path.read_text(encoding="utf-8")
     ast.parse(fixed)
-    assert fixed.splitlines()[0] == "import logging" and "import hashlib" in fixed
+    # hashlib joins the standard-library group at its sorted place.
+    assert fixed.splitlines()[:2] == ["import hashlib", "import logging"]
     second = run_cli(["--fix", "--unsafe-fixes", "app.py"])
     assert second.exit_code == 0 and path.read_text(encoding="utf-8") == fixed
 
@@ -281,3 +285,220 @@ def test_every_advertised_fix_is_applied_across_modules(
     # What is left is what had no fix to offer.
     left = {(f["path"], f["code"]) for f in report["findings"] if f["fix"] is None}
     assert {(f["path"], f["code"]) for f in after["findings"]} == left
+
+
+def test_diff_says_how_many_unsafe_fixes_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clirun import run_cli
+
+    _project(tmp_path, monkeypatch)
+    result = run_cli(["--diff", "app.py"])
+    assert result.stderr.strip().endswith(
+        "Would fix 1 finding. 1 more with `--diff --unsafe-fixes`."
+    )
+    report = run_cli(["app.py"])
+    assert report.stdout.splitlines()[-1] == (
+        "1 fixable with `--fix`, 1 more with `--fix --unsafe-fixes`."
+    )
+
+
+def test_unsafe_fixes_from_the_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clirun import run_cli
+
+    path = _project(tmp_path, monkeypatch)
+    (tmp_path / "pyproject.toml").write_text("[tool.flasklint-keys]\nunsafe-fixes = true\n")
+    assert run_cli(["app.py"]).stdout.splitlines()[-1] == "2 fixable with `--fix`."
+    result = run_cli(["--fix", "app.py"])
+    assert "Fixed 2 findings (0 remaining)." in result.stderr
+    assert "hashlib.sha256(str(key).encode()).hexdigest()[:12]" in path.read_text()
+    (tmp_path / "pyproject.toml").write_text('[tool.flasklint-keys]\nunsafe-fixes = "yes"\n')
+    refused = run_cli(["app.py"])
+    assert refused.exit_code == 2 and "'unsafe-fixes' must be true or false" in refused.stderr
+
+
+IMPORT_CASES = [
+    pytest.param(
+        '"""Doc."""\nfrom __future__ import annotations\n\nimport logging\nimport sys\n\n'
+        "from flask import current_app, request\n\nfrom myapp import helpers\n",
+        '"""Doc."""\nfrom __future__ import annotations\n\nimport hashlib\nimport logging\n'
+        "import sys\n\nfrom flask import current_app, request\n\nfrom myapp import helpers\n",
+        "hashlib.sha256",
+        id="into the stdlib group, sorted",
+    ),
+    pytest.param(
+        "import logging\nfrom collections import OrderedDict\n\n"
+        "from flask import current_app, request\n",
+        "import hashlib\nimport logging\nfrom collections import OrderedDict\n\n"
+        "from flask import current_app, request\n",
+        "hashlib.sha256",
+        id="straight imports before from imports",
+    ),
+    pytest.param(
+        '"""Doc."""\n\n# third party\nfrom flask import current_app, request\n\n'
+        "from myapp import helpers\n",
+        '"""Doc."""\n\n# third party\nimport hashlib\n\nfrom flask import current_app, request\n\n'
+        "from myapp import helpers\n",
+        "hashlib.sha256",
+        id="a group of its own before the first import",
+    ),
+    pytest.param(
+        '"""Doc."""\n\nx = 1\n',
+        '"""Doc."""\n\nimport hashlib\n\nx = 1\n',
+        "hashlib.sha256",
+        id="no imports: after the docstring",
+    ),
+    pytest.param(
+        "from flask import current_app, request\n\nx = 1\n\nimport hashlib as hl\n",
+        "from flask import current_app, request\n\nx = 1\n\nimport hashlib as hl\n",
+        "hl.sha256",
+        id="an alias further down is reused",
+    ),
+    pytest.param(
+        "from hashlib import sha256\n\nfrom flask import current_app, request\n",
+        "from hashlib import sha256\n\nfrom flask import current_app, request\n",
+        "sha256(str(",
+        id="a from import is reused",
+    ),
+    pytest.param(
+        "from flask import current_app, request\n\ntry:\n    import hashlib\n"
+        "except ImportError:\n    hashlib = None\n",
+        "from flask import current_app, request\n\ntry:\n    import hashlib\n"
+        "except ImportError:\n    hashlib = None\n",
+        "hashlib.sha256",
+        id="an import in a top-level try is reused",
+    ),
+]
+
+VIEW = (
+    "\n\ndef view():\n"
+    '    key = current_app.request.headers.get("X-API-Key")\n'
+    '    current_app.logger.info("key %s", key)\n'
+)
+
+
+@pytest.mark.parametrize(("head", "fixed_head", "call"), IMPORT_CASES)
+def test_imports_are_reused_or_added_where_isort_puts_them(
+    head: str, fixed_head: str, call: str
+) -> None:
+    source = head + VIEW
+    outcome = fix_source(source, "app.py", Options(enabled=frozenset({"FLK101"})), unsafe=True)
+    assert outcome.applied == 1
+    assert outcome.fixed.startswith(fixed_head)
+    assert call in outcome.fixed.splitlines()[-1]
+    # The JSON/SARIF edits describe the same change.
+    (finding,) = [
+        f for f in lint_source(source, "app.py", Options()).findings if f.code == "FLK101"
+    ]
+    assert finding.fix is not None
+    assert _apply_edits(source, finding) == outcome.fixed
+
+
+def test_a_fix_that_creates_a_finding_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rewrite whose result the linter itself would flag is not applied; the other
+    fixes of the file still are."""
+    import libcst as cst
+
+    from flasklint_keys.rules import secret_in_log
+    from flasklint_keys.rules.base import NodeFix, Replacement
+
+    def leaky_fix(ctx: object, culprit: cst.BaseExpression) -> NodeFix:
+        # Logs the full URL instead of the key: FLK101 gone, FLK103 created.
+        return NodeFix(
+            "bad",
+            Applicability.UNSAFE,
+            (Replacement(culprit, cst.parse_expression("request.url")),),
+        )
+
+    monkeypatch.setattr(secret_in_log, "fingerprint_fix", leaky_fix)
+    source = LEAKY.replace("except KeyError:", "except Exception:")
+    outcome = fix_source(source, "app.py", Options(), unsafe=True)
+    assert 'log.exception("no key")' in outcome.fixed  # FLK203's fix is still applied
+    assert "request.url" not in outcome.fixed
+    assert 'log.info("key %s", key)' in outcome.fixed
+    assert outcome.applied == 1
+    assert outcome.dropped == (
+        "app.py:14:24: FLK101 fix dropped: the fixed code would have a finding of its own",
+    )
+
+
+def test_fixes_that_would_create_findings_in_other_modules_are_undone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper's fix would make it return the key, and its caller logs what it returns."""
+    import libcst as cst
+
+    from flasklint_keys.rules import secret_in_log
+    from flasklint_keys.rules.base import NodeFix, Replacement, RuleContext
+
+    def returning_fix(ctx: RuleContext, culprit: cst.BaseExpression) -> NodeFix | None:
+        func = ctx.function
+        assert func is not None
+        returned = next(
+            (
+                small.value
+                for line in func.body.body
+                if isinstance(line, cst.SimpleStatementLine)
+                for small in line.body
+                if isinstance(small, cst.Return) and small.value is not None
+            ),
+            None,
+        )
+        if returned is None:
+            return None
+        new = cst.parse_expression("hashlib.sha256(b'').hexdigest()")
+        return NodeFix(
+            "bad",
+            Applicability.UNSAFE,
+            (Replacement(culprit, new), Replacement(returned, cst.Name("key"))),
+            ("hashlib",),
+        )
+
+    monkeypatch.setattr(secret_in_log, "fingerprint_fix", returning_fix)
+    monkeypatch.chdir(tmp_path)
+    helper = (
+        "import logging\n\nfrom flask import request\n\nlog = logging.getLogger(__name__)\n\n\n"
+        "def get_key():\n    key = request.headers.get('X-API-Key')\n"
+        "    log.info('key %s', key)\n    return 'ok'\n"
+    )
+    view = (
+        "import logging\n\nfrom keys import get_key\n\nlog = logging.getLogger(__name__)\n\n\n"
+        "def view():\n    value = get_key()\n    log.info('value %s', value)\n"
+    )
+    (tmp_path / "keys.py").write_text(helper)
+    (tmp_path / "views.py").write_text(view)
+    outcome = run_cli(["--fix", "--unsafe-fixes", "--no-cache", "-j", "1", "--format", "json", "."])
+    assert (tmp_path / "keys.py").read_text() == helper
+    assert (tmp_path / "views.py").read_text() == view
+    assert "keys.py: fixes undone: they would create FLK101 in views.py" in outcome.stderr
+    assert "Fixed 0 findings (1 remaining)." in outcome.stderr
+    assert [f["path"] for f in json.loads(outcome.stdout)["findings"]] == ["keys.py"]
+
+
+FIX_DIFF = (sys.executable, "-m", "flasklint_keys", "--diff", "--unsafe-fixes", "--no-cache")
+
+
+def test_fixes_are_deterministic_across_runs_and_jobs(tmp_path: Path) -> None:
+    """The same diff whatever the hash seed and however many workers (set order never leaks
+    into a fix: FLK301's key_origin once flipped between "header" and "query")."""
+    import os
+    import subprocess
+
+    tree = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, tree)
+    diffs = set()
+    for seed, jobs in (("1", "1"), ("2", "2"), ("3", "1"), ("4", "2")):
+        done = subprocess.run(
+            [*FIX_DIFF, "-j", jobs, "."],
+            cwd=tree,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr
+        diffs.add(done.stdout)
+    assert len(diffs) == 1
+    assert '"key_origin": "header"' in diffs.pop()

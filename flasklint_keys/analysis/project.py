@@ -246,6 +246,14 @@ class ProjectSummaries:
 NAME_USES = frozenset({"value", "sink", "logs", "logger", "raises", "const"})
 
 
+def points_into(dependency: str, module: str) -> bool:
+    """Does a dependency (``value:svc.keys.get_key``) name something of ``module``?"""
+    kind, name = split_dependency(dependency)
+    if kind not in NAME_USES and kind != "any":
+        return False  # g:, session:, status: are project-wide, not names of a module
+    return name == module or name.startswith(module + ".")
+
+
 def split_dependency(dependency: str) -> tuple[str, str]:
     """``value:svc.keys.get_key`` -> (``value``, ``svc.keys.get_key``); a plain name -> (``any``, name)."""
     kind, sep, name = dependency.partition(":")

@@ -14,19 +14,19 @@ import ast
 import difflib
 import os
 import warnings
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from ..analysis.project import ProjectContext
 from ..core.model import Applicability, Finding, LintResult
 from ..core.options import Options
 from ..lint.engine import ModuleFindings, analyse_module, run_deep
 from ..lint.suppressions import has_skip_file
+from ..rules._imports import import_line, placement
 from ..rules.base import NodeFix, RawFinding
 from ..run.discovery import SourceFile
 from ..run.files import write_atomically
@@ -45,6 +45,8 @@ class FixOutcome:
     fixed: str
     applied: int = 0
     dropped: tuple[str, ...] = ()
+    # The file's bytes before it was rewritten (None when nothing was written).
+    written_over: bytes | None = None
 
     @property
     def changed(self) -> bool:
@@ -100,30 +102,102 @@ def fix_source(
 def _fix_source(
     source: str, display: str, options: Options, unsafe: bool, project: ProjectContext | None
 ) -> FixOutcome:
-    text = source
-    applied = 0
-    dropped: list[str] = []
     if has_skip_file(source):
-        return FixOutcome(display, source, text)
+        return FixOutcome(display, source, source)
+    fixing = _Fixing(display, options, unsafe, project)
+    text = source
+    found = fixing.analyse(text)
     for _ in range(MAX_PASSES):
+        if found is None:
+            break
+        chosen = _non_overlapping(
+            [pair for pair in found.pairs if allowed(pair[1], unsafe) and not fixing.banned(pair)]
+        )
+        if not chosen:
+            break
+        step = fixing.step(text, found, chosen)
+        if step is None:
+            continue  # a culprit was banned: choose again
+        text, found = step
+    return FixOutcome(display, source, text, fixing.applied, tuple(fixing.dropped))
+
+
+FindingKey = tuple[str, str]
+
+
+def _key(finding: Finding) -> FindingKey:
+    """What a finding says, wherever it stands (fixes move lines)."""
+    return (finding.code, finding.message)
+
+
+def _active(found: ModuleFindings) -> Counter[FindingKey]:
+    return Counter(_key(f) for f in found.findings if not f.suppressed)
+
+
+@dataclass
+class _Fixing:
+    """One file's fixing: each pass applies the fixes that do not overlap; a fix whose
+    result has a finding the file did not have (a fix that *creates* a problem) is
+    dropped with a message, and the others are applied without it."""
+
+    display: str
+    options: Options
+    unsafe: bool
+    project: ProjectContext | None
+    applied: int = 0
+    dropped: list[str] = field(default_factory=list)
+    _banned: set[FindingKey] = field(default_factory=set)
+
+    def analyse(self, text: str) -> ModuleFindings | None:
         try:
             module = cst.parse_module(text)
         except (cst.ParserSyntaxError, RecursionError, ValueError):
-            break
-        found: ModuleFindings = analyse_module(module, text, display, options, project)
-        chosen = _non_overlapping([pair for pair in found.pairs if allowed(pair[1], unsafe)])
-        if not chosen:
-            break
+            return None
+        return analyse_module(module, text, self.display, self.options, self.project)
+
+    def banned(self, pair: Candidate) -> bool:
+        return _key(pair[1]) in self._banned
+
+    def step(
+        self, text: str, found: ModuleFindings, chosen: Sequence[Candidate]
+    ) -> tuple[str, ModuleFindings | None] | None:
+        """Apply ``chosen``: the new text and its findings, or None after banning a culprit."""
+        module = found.module
+        assert module is not None
         new_text, kept, lost = _apply_checked(module, chosen)
-        dropped.extend(
-            f"{display}:{f.line}:{f.column}: {f.code} fix dropped: it would break the file"
+        self.dropped.extend(
+            f"{self.display}:{f.line}:{f.column}: {f.code} fix dropped: it would break the file"
             for f in lost
         )
+        for finding in lost:
+            self._banned.add(_key(finding))
         if new_text == text or not kept:
-            break
-        text = new_text
-        applied += len(kept)
-    return FixOutcome(display, source, text, applied, tuple(dropped))
+            return None if lost else (text, None)
+        after = self.analyse(new_text)
+        if after is not None and self._creates(found, after, kept):
+            for raw, finding in chosen:
+                if finding in kept and self._creates_alone(text, found, (raw, finding)):
+                    self._banned.add(_key(finding))
+                    self.dropped.append(
+                        f"{self.display}:{finding.line}:{finding.column}: {finding.code} fix "
+                        "dropped: the fixed code would have a finding of its own"
+                    )
+            return None
+        self.applied += len(kept)
+        return new_text, after
+
+    def _creates(
+        self, before: ModuleFindings, after: ModuleFindings, fixed: Sequence[Finding]
+    ) -> bool:
+        expected = _active(before) - Counter(_key(f) for f in fixed)
+        return bool(_active(after) - expected)
+
+    def _creates_alone(self, text: str, found: ModuleFindings, pair: Candidate) -> bool:
+        module = found.module
+        assert module is not None
+        alone, kept, _ = _apply_checked(module, [pair])
+        after = self.analyse(alone) if kept else None
+        return after is not None and self._creates(found, after, [pair[1]])
 
 
 def _non_overlapping(candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -192,17 +266,42 @@ def _apply(module: cst.Module, fixes: Sequence[NodeFix]) -> str | None:
         for anchor, statements in fix.insert_before:
             inserts.setdefault(anchor, []).extend(statements)
         imports.update(fix.imports)
+    appended = _plan_imports(module, sorted(imports), inserts)
     try:
         updated = module.visit(_Applier(replacements, inserts))
-        if imports:
-            context = CodemodContext()
-            for name in sorted(imports):
-                AddImportsVisitor.add_needed_import(context, name)
-            updated = AddImportsVisitor(context).transform_module(updated)
+        if appended:
+            updated = updated.with_changes(body=(*updated.body, *appended))
         code = updated.code
     except (cst.CSTValidationError, cst.ParserSyntaxError, TypeError, ValueError):
         return None
     return code if parses(code) else None
+
+
+def _plan_imports(
+    module: cst.Module, names: Sequence[str], inserts: dict[cst.CSTNode, list[cst.BaseStatement]]
+) -> list[cst.BaseStatement]:
+    """Schedule ``import name`` for each of ``names`` where isort would put it (see
+    rules/_imports.py); returns the statements to append when that is the end."""
+    appended: list[cst.BaseStatement] = []
+    separated: set[cst.CSTNode] = set()
+    for name in names:
+        where = placement(module, name)
+        statement = cst.parse_statement(import_line(name))
+        if where.index >= len(module.body):
+            appended.append(statement)
+            continue
+        anchor = module.body[where.index]
+        inserts.setdefault(anchor, []).append(statement)
+        if where.own_group:
+            separated.add(anchor)
+    for separated_anchor in separated:
+        # A group of its own: a blank line between it and what follows.
+        inserts[separated_anchor].append(_GROUP_END)
+    return appended
+
+
+# Marks the end of an inserted import group (rendered as a blank line before the anchor).
+_GROUP_END = cst.SimpleStatementLine(body=[cst.Pass()])
 
 
 def parses(code: str) -> bool:
@@ -266,12 +365,15 @@ class _Applier(cst.CSTTransformer):
 def _before(
     added: Sequence[cst.BaseStatement], stmt: cst.BaseStatement
 ) -> cst.FlattenSentinel[cst.CSTNode]:
-    """Insert statements before ``stmt``, moving its leading comments above them."""
+    """Insert statements before ``stmt``, moving its leading comments above them (and a
+    blank line after an inserted import group)."""
+    group_end = _GROUP_END in added
+    added = [statement for statement in added if statement is not _GROUP_END]
     leading = getattr(stmt, "leading_lines", ())
     first, *rest = added
-    if leading and hasattr(first, "leading_lines"):
+    if hasattr(first, "leading_lines"):
         first = first.with_changes(leading_lines=leading)
-        stmt = stmt.with_changes(leading_lines=())
+        stmt = stmt.with_changes(leading_lines=(cst.EmptyLine(),) if group_end else ())
     return cst.FlattenSentinel([first, *rest, stmt])
 
 
@@ -302,7 +404,14 @@ def fix_file(
     outcome = fix_source(decoded.text, file.display, options, unsafe, project)
     if write and outcome.changed:
         write_atomically(file.path, decoded.encode(outcome.fixed))
+        return replace(outcome, written_over=decoded.encode(decoded.text))
     return outcome
+
+
+def restore(file: SourceFile, outcome: FixOutcome) -> None:
+    """Undo a written fix (its bytes back as they were)."""
+    if outcome.written_over is not None:
+        write_atomically(file.path, outcome.written_over)
 
 
 _WORKER: tuple[Options, bool, bool, Project | None] | None = None
@@ -387,3 +496,28 @@ def fix_result(
     paths = sorted({f.path for f in result.findings if allowed(f, unsafe)})
     files = [SourceFile((cwd / path).absolute(), path) for path in paths]
     return FixRun(tuple(fix_files(files, options, unsafe, write, jobs, project)))
+
+
+def undo_creations(
+    before: LintResult, after: LintResult, project: Project | None, done: FixRun, cwd: Path
+) -> tuple[int, tuple[str, ...]]:
+    """Undo the written fixes of files whose change created findings in other files
+    (a helper rewritten so that its callers now leak): how many fixes were undone,
+    and a message for each finding that would have been created."""
+    written = {o.path: o for o in done.outcomes if o.written_over is not None}
+    if not written or project is None:
+        return 0, ()
+    had = Counter((f.path, f.code, f.message) for f in before.active_findings)
+    now = Counter(
+        (f.path, f.code, f.message) for f in after.active_findings if f.path not in written
+    )
+    culprits: set[str] = set()
+    messages = []
+    for path, code, _message in sorted(now - had):
+        for fixed in sorted(written):
+            if project.uses(path, fixed):
+                culprits.add(fixed)
+                messages.append(f"{fixed}: fixes undone: they would create {code} in {path}")
+    for fixed in culprits:
+        restore(SourceFile((cwd / fixed).absolute(), fixed), written[fixed])
+    return sum(written[fixed].applied for fixed in culprits), tuple(messages)

@@ -6,13 +6,13 @@ the same change as line/column ranges for tools that apply text patches.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from ..analysis.index import is_docstring
 from ..core.model import Applicability, Edit, Fix
+from ..rules._imports import import_line, placement
 from ..rules.base import NodeFix
 
 
@@ -58,48 +58,27 @@ def text_fix(
     return Fix(fix.title, Applicability(fix.applicability), tuple(edits))
 
 
-def imported(module: cst.Module, name: str) -> bool:
-    """Is ``import <name>`` at module level already?"""
-    for stmt in module.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Import) and any(
-                    isinstance(alias.name, cst.Name)
-                    and alias.name.value == name
-                    and alias.asname is None
-                    for alias in small.names
-                ):
-                    return True
-    return False
-
-
-def import_position(module: cst.Module) -> int:
-    """Where LibCST's AddImportsVisitor puts a new import: after the docstring,
-    ``__future__`` imports and the leading block of imports."""
-    index = 0
-    body = module.body
-    if body and is_docstring(body[0]):
-        index = 1
-    while index < len(body) and _is_import_line(body[index]):
-        index += 1
-    return index
-
-
 def _import_edit(
     module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange], name: str
 ) -> Edit | None:
-    if imported(module, name):
-        return None
-    index = import_position(module)
-    if index < len(module.body):
-        where = positions.get(module.body[index])
-        line = where.start.line if where is not None else 1
+    """``import name`` where the fixer puts it (rules/_imports.py: the stdlib group)."""
+    where = placement(module, name)
+    text = import_line(name) + ("\n" if where.own_group else "")
+    if where.index < len(module.body):
+        anchor = positions.get(module.body[where.index])
+        if anchor is None:
+            return None
+        line = anchor.start.line
     else:
         line = len(module.code.splitlines()) + 1
-    return Edit(line, 1, line, 1, f"import {name}\n")
+    return Edit(line, 1, line, 1, text)
 
 
-def _is_import_line(stmt: cst.CSTNode) -> bool:
-    return isinstance(stmt, cst.SimpleStatementLine) and all(
-        isinstance(small, cst.Import | cst.ImportFrom) for small in stmt.body
-    )
+def import_anchor(module: cst.Module, names: Sequence[str]) -> list[cst.CSTNode]:
+    """The statements whose positions the import edits of ``names`` need."""
+    anchors: list[cst.CSTNode] = []
+    for name in names:
+        where = placement(module, name)
+        if where.index < len(module.body):
+            anchors.append(module.body[where.index])
+    return anchors

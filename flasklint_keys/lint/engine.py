@@ -275,6 +275,10 @@ class ModuleFindings:
     def findings(self) -> tuple[Finding, ...]:
         return (*(f for _, f in self.pairs), *self.comments)
 
+    @property
+    def module(self) -> cst.Module | None:
+        return self.analysis.module if self.analysis is not None else None
+
 
 def _lint_module(
     module: cst.Module,

@@ -15,7 +15,7 @@ from ..core import catalog
 from ..core.model import Finding, Related, RuleMeta
 from ..core.options import Options
 from ..rules.base import RawFinding
-from .edits import import_position, text_fix
+from .edits import import_anchor, text_fix
 from .positions import positions as node_positions
 from .suppressions import ALL, Suppressions
 
@@ -144,10 +144,8 @@ def finalise(
 def _needed_nodes(module: cst.Module, raw: Sequence[RawFinding]) -> set[cst.CSTNode]:
     """Every node whose position a finding, its suppression lines or its fix will ask for."""
     nodes: set[cst.CSTNode] = set()
-    if any(item.fix is not None and item.fix.imports for item in raw):
-        index = import_position(module)
-        if index < len(module.body):
-            nodes.add(module.body[index])  # where an added import goes
+    names = sorted({name for item in raw if item.fix is not None for name in item.fix.imports})
+    nodes.update(import_anchor(module, names))  # where added imports go
     for item in raw:
         nodes.add(item.node)
         if item.statement is not None:

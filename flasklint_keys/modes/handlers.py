@@ -16,6 +16,7 @@ from ..core import catalog
 from ..core.config import ConfigError
 from ..core.docs import explain, list_rules
 from ..core.model import LintResult
+from ..reporters.hints import unsafe_left
 from ..run.baseline import BaselineError, write_baseline
 from ..run.source import decode_source
 from ..run.stdin import empty_result, lint_stdin, read_stdin, stdin_display, stdin_excluded
@@ -70,8 +71,12 @@ def lint(session: Session) -> int:
 
 
 def fix(session: Session) -> int:
-    """``--fix``: rewrite files, then report what is left (a fresh run of the same paths)."""
-    from ..fix.fixer import fix_result  # fixing needs LibCST in this process
+    """``--fix``: rewrite files, then report what is left (a fresh run of the same paths).
+
+    A file whose fixes would create findings elsewhere (its helpers now hand a key to
+    callers that log it) gets its old text back, with a warning.
+    """
+    from ..fix.fixer import fix_result, undo_creations  # fixing needs LibCST in this process
 
     result, project = session.run(want_project=True)
     result = session.without_baseline(result)
@@ -86,10 +91,19 @@ def fix(session: Session) -> int:
         project=project,
     )
     _report_dropped(done.dropped)
+    applied = done.applied
     if done.changed:
-        result = session.without_baseline(session.run()[0])
+        after, project_after = session.run(want_project=True)
+        undone, messages = undo_creations(result, after, project_after, done, session.cwd)
+        _report_dropped(messages)
+        applied -= undone
+        result = session.without_baseline(session.run()[0] if undone else after)
     remaining = len(result.active_findings)
-    say(f"Fixed {done.applied} finding{_s(done.applied)} ({remaining} remaining).")
+    more = 0 if unsafe else unsafe_left(result.active_findings)
+    say(
+        f"Fixed {applied} finding{_s(applied)} ({remaining} remaining)."
+        + (f" {more} more fixable with `--fix --unsafe-fixes`." if more else "")
+    )
     return session.report(result)
 
 
@@ -110,7 +124,16 @@ def diff(session: Session) -> int:
     )
     click.echo(done.diff(), nl=False)
     _report_dropped(done.dropped)
-    say(f"Would fix {done.applied} finding{_s(done.applied)}.")
+    message = f"Would fix {done.applied} finding{_s(done.applied)}."
+    if not session.unsafe_fixes:
+        unsafe_only = [
+            f
+            for f in result.active_findings
+            if f.fix is not None and f.fix.applicability.value == "unsafe"
+        ]
+        if unsafe_only:
+            message += f" {len(unsafe_only)} more with `--diff --unsafe-fixes`."
+    say(message)
     if internal_errors(result):
         return EXIT_ERROR
     return EXIT_FINDINGS if done.changed else EXIT_OK

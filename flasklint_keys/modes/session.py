@@ -106,6 +106,7 @@ class Session:
             quiet=request.quiet,
             statistics=request.statistics,
             include_suppressed=request.include_suppressed,
+            unsafe_fixes=self.unsafe_fixes,
         )
         if request.sarif_output is not None:
             write(REPORTERS["sarif"](result, options), request.sarif_output)

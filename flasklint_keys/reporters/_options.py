@@ -11,3 +11,5 @@ class ReportOptions:
     statistics: bool = False
     include_suppressed: bool = False
     width: int = 100
+    # --fix applies unsafe fixes too (``unsafe-fixes = true``): the hint counts them as fixable.
+    unsafe_fixes: bool = False

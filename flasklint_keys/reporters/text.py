@@ -12,8 +12,9 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from ..core.model import Finding, LintResult, Severity
+from ..core.model import Applicability, Finding, LintResult, Severity
 from ._options import ReportOptions
+from .hints import fix_hint
 
 SEVERITY_STYLE = {
     Severity.ERROR: "bold red",
@@ -104,7 +105,7 @@ def _errors(result: LintResult) -> list[Text]:
     return out
 
 
-def _summary(result: LintResult) -> list[Text]:
+def _summary(result: LintResult, unsafe: bool = False) -> list[Text]:
     active = result.active_findings
     out: list[Text] = []
     if not active:
@@ -128,20 +129,33 @@ def _summary(result: LintResult) -> list[Text]:
     if suppressed:
         summary += f"; {suppressed} suppressed"
     out.append(Text(summary + ".", style="bold"))
-    out.extend(_table(active))
+    out.extend(_table(active, unsafe))
+    hint = fix_hint(active, unsafe)
+    if hint:
+        out.append(Text(hint))
     return out
 
 
-def _table(findings: tuple[Finding, ...]) -> list[Text]:
+def _table(findings: tuple[Finding, ...], unsafe: bool = False) -> list[Text]:
     counts = Counter((f.code, f.name, f.severity) for f in findings)
-    fixable = Counter(f.code for f in findings if f.fix is not None)
+    safe = Counter(
+        f.code
+        for f in findings
+        if f.fix is not None and (f.fix.applicability is Applicability.SAFE or unsafe)
+    )
+    risky = Counter(f.code for f in findings if f.fix is not None) - safe
     rows = []
     for (code, name, severity), count in sorted(counts.items()):
         row = Text(f"{count:>6}  ")
         row.append(f"{code}", style=SEVERITY_STYLE[severity])
         row.append(f"  {name:<32} {severity.value}")
-        if fixable[code]:
-            row.append(f"{' ' * (8 - len(severity.value))} {fixable[code]} fixable")
+        notes = []
+        if safe[code]:
+            notes.append(f"{safe[code]} fixable")
+        if risky[code]:
+            notes.append(f"{risky[code]} with --unsafe-fixes")
+        if notes:
+            row.append(f"{' ' * (8 - len(severity.value))} {', '.join(notes)}")
         rows.append(row)
     return rows
 
@@ -162,7 +176,7 @@ def render_text(result: LintResult, options: ReportOptions) -> str:
     # Files that could not be linted are shown in every mode: with --quiet or
     # --statistics an exit code 2 would otherwise come with no explanation.
     if options.statistics:
-        _print(console, [*_errors(result), *_table(result.active_findings)])
+        _print(console, [*_errors(result), *_table(result.active_findings, options.unsafe_fixes)])
         return buffer.getvalue()
     out: list[Text] = []
     lines = _Lines(result.sources)
@@ -172,7 +186,7 @@ def render_text(result: LintResult, options: ReportOptions) -> str:
         out.extend(_finding_lines(finding, lines.of(finding.path), options))
     out.extend(_errors(result))
     if not options.quiet:
-        out.extend(_summary(result))
+        out.extend(_summary(result, options.unsafe_fixes))
     _print(console, out)
     return buffer.getvalue()
 

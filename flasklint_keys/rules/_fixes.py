@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.helpers import parse_template_expression, parse_template_statement
 
-from ..analysis.index import ModuleIndex, body_of, is_docstring
+from ..analysis.index import body_of, is_docstring
 from ..analysis.sinks import Sink, SinkKind
 from ..core.model import Applicability
+from ._imports import Reference, reference
 from .base import NodeFix, Replacement, RuleContext
 
 STDLIB_FACTORIES = frozenset(
@@ -35,18 +36,6 @@ class LoggerRef:
 
     code: str
     kind: str  # "stdlib", "structlog", "loguru" or "unknown"
-
-
-def free_module_name(index: ModuleIndex, module: str) -> bool:
-    """Can ``module`` be referred to by its name (imported as itself, or not bound at all)?"""
-    bound = index.imports.bindings.get(module)
-    if bound is not None:
-        return bound == module
-    return (
-        module not in index.functions
-        and module not in index.classes
-        and module not in index.module_loggers
-    )
 
 
 def logger_kind(factory: str) -> str:
@@ -100,29 +89,35 @@ def rewritable_in(sink: Sink, culprit: cst.BaseExpression) -> bool:
 
 def fingerprint_fix(ctx: RuleContext, culprit: cst.BaseExpression) -> NodeFix | None:
     """``key`` -> ``hashlib.sha256(str(key).encode()).hexdigest()[:12]``."""
-    if not free_module_name(ctx.index, "hashlib"):
+    sha256 = reference(ctx.module, ctx.index, "hashlib", "sha256")
+    if sha256 is None:
         return None
     new = parse_template_expression(
-        "hashlib.sha256(str({value}).encode()).hexdigest()[:12]",
+        sha256.code + "(str({value}).encode()).hexdigest()[:12]",
         value=culprit.with_changes(lpar=(), rpar=()) if _has_parens(culprit) else culprit,
     )
     return NodeFix(
         "Log a SHA-256 fingerprint of the credential instead",
         Applicability.UNSAFE,
         (Replacement(culprit, new),),
-        ("hashlib",),
+        _needed(sha256),
     )
+
+
+def _needed(found: Reference) -> tuple[str, ...]:
+    return (found.needs_import,) if found.needs_import else ()
 
 
 def compare_digest_fix(ctx: RuleContext, node: cst.Comparison) -> NodeFix | None:
     """``a == b`` -> ``hmac.compare_digest(a, b)``; ``a != b`` -> ``not hmac.compare_digest(a, b)``."""
-    if len(node.comparisons) != 1 or not free_module_name(ctx.index, "hmac"):
+    compare = reference(ctx.module, ctx.index, "hmac", "compare_digest")
+    if len(node.comparisons) != 1 or compare is None:
         return None
     target = node.comparisons[0]
     if not isinstance(target.operator, cst.Equal | cst.NotEqual):
         return None
     call = parse_template_expression(
-        "hmac.compare_digest({left}, {right})",
+        compare.code + "({left}, {right})",
         left=_with_empty_default(ctx, node.left),
         right=_with_empty_default(ctx, target.comparator),
     )
@@ -134,7 +129,7 @@ def compare_digest_fix(ctx: RuleContext, node: cst.Comparison) -> NodeFix | None
         "Compare with hmac.compare_digest()",
         Applicability.UNSAFE,
         (Replacement(node, new),),
-        ("hmac",),
+        _needed(compare),
     )
 
 
@@ -168,14 +163,15 @@ def _with_empty_default(ctx: RuleContext, operand: cst.BaseExpression) -> cst.Ba
 
 def debug_from_env_fix(ctx: RuleContext, value: cst.BaseExpression) -> NodeFix | None:
     """``debug=True`` -> ``debug=os.environ.get("FLASK_DEBUG") == "1"``."""
-    if not free_module_name(ctx.index, "os"):
+    environ = reference(ctx.module, ctx.index, "os", "environ")
+    if environ is None:
         return None
-    new = cst.parse_expression('os.environ.get("FLASK_DEBUG") == "1"')
+    new = cst.parse_expression(environ.code + '.get("FLASK_DEBUG") == "1"')
     return NodeFix(
         "Read debug mode from the FLASK_DEBUG environment variable",
         Applicability.UNSAFE,
         (Replacement(value, new),),
-        ("os",),
+        _needed(environ),
     )
 
 

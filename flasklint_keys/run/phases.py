@@ -21,6 +21,7 @@ from ..analysis.project import (
     ModuleNames,
     ProjectContext,
     ProjectSummaries,
+    points_into,
     split_dependency,
 )
 from ..core.model import FileResult
@@ -47,6 +48,19 @@ class Project:
     def context(self, display: str) -> ProjectContext:
         module, is_package = self.places.get(display, ("", False))
         return ProjectContext(module, is_package, self.summaries)
+
+    def uses(self, display: str, other: str) -> bool:
+        """Whether what is found in ``display`` may depend on the file ``other``: it uses a
+        name of ``other``'s module, or something any module may provide (``g.x``,
+        ``session[k]``, a logging error handler)."""
+        module = self.places.get(other, ("", False))[0]
+        return any(
+            points_into(dep, module) or split_dependency(dep)[0] in PROJECT_WIDE
+            for dep in self.dependencies.get(display, ())
+        )
+
+
+PROJECT_WIDE = frozenset({"g", "session", "status"})
 
 
 @dataclass

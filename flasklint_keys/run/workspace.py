@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..analysis.project import (
-    NAME_USES,
     ModuleNames,
     ProjectContext,
     ProjectSummaries,
     absolute,
-    split_dependency,
+    points_into,
 )
 from ..analysis.summary import ModuleSummary
 from ..core.model import FileResult, LintResult
@@ -144,16 +143,8 @@ class Workspace:
         for display, dependencies in self.dependencies.items():
             if display == exclude:
                 continue
-            if any(dep in shared or _points_into(dep, module) for dep in dependencies):
+            if any(dep in shared or points_into(dep, module) for dep in dependencies):
                 yield display
-
-
-def _points_into(dependency: str, module: str) -> bool:
-    """Does a dependency (``value:svc.keys.get_key``) name something of ``module``?"""
-    kind, name = split_dependency(dependency)
-    if kind not in NAME_USES and kind != "any":
-        return False  # g:, session:, status: are project-wide, not names of a module
-    return name == module or name.startswith(module + ".")
 
 
 def _project_wide_changes(old: ModuleSummary | None, new: ModuleSummary | None) -> frozenset[str]:
