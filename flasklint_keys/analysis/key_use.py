@@ -77,8 +77,9 @@ IDENTITY_WORDS = frozenset(
 )
 _TOKENS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _NOT_A_KEY = re.compile(r"csrf|xsrf|nonce", re.IGNORECASE)
+# Calls that answer yes or no (``check_token``/``validate_token`` often return the user).
 _BOOLEAN_CALLS = re.compile(
-    r"^_?(bool|is_\w+|has_\w+|check_\w+|valid\w*|compare_digest|\w*checkpw)$"
+    r"^_?(bool|is_\w+|has_\w+|compare_digest|\w*checkpw|check_password_hash|safe_str_cmp)$"
 )
 
 

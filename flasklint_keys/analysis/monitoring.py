@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .imports import dotted_name
-from .index import string_value, subscript_key
+from .index import string_value
 from .names import Strength
 from .nodes import child_nodes
-from .request_model import FIELD_READERS
+from .vocabulary import MONITORING_PACKAGES
 
 if TYPE_CHECKING:
     from .module import ModuleAnalysis
@@ -96,6 +96,14 @@ class MonitoringSink:
 
 
 # -- sinks -------------------------------------------------------------------------------
+
+
+def uses_monitoring(analysis: ModuleAnalysis) -> bool:
+    """Does the module import a monitoring client (or a name with statsd in it)?"""
+    imports = analysis.index.imports
+    return imports.imports_any(*MONITORING_PACKAGES) or any(
+        "statsd" in local.lower() for local in imports.bindings
+    )
 
 
 def classify_monitoring(call: cst.Call, analysis: ModuleAnalysis) -> MonitoringSink | None:
@@ -223,15 +231,18 @@ def is_key_header(header: str) -> bool:
 def credential_headers(analysis: ModuleAnalysis) -> tuple[str, ...]:
     """The credential headers this module reads (``request.headers.get("X-Auth-Token")``,
     ``request.environ["HTTP_X_AUTH_TOKEN"]``, Flask-HTTPAuth's ``HTTPTokenAuth(header=...)``)
-    that Sentry sends with its events by default."""
+    that Sentry sends with its events by default.
+
+    Read from the text, not the tree: every analysed module is asked, and a walk of
+    the whole tree would cost more than the rest of its summary."""
     cached = analysis.cache.get("credential_headers")
     if isinstance(cached, tuple):
         return cached
     found: set[str] = set()
-    source = analysis.source
-    if "headers" in source or "environ" in source or "HTTPTokenAuth" in source:
+    if analysis.index.uses_flask:
         names = analysis.settings.names
-        for key in _header_keys(analysis):
+        for match in _HEADER_READ.finditer(analysis.source):
+            key = _key_text(match.group("key") or match.group("key2"), analysis)
             if (
                 key
                 and names.is_credential(key, Strength.HEADER)
@@ -244,56 +255,30 @@ def credential_headers(analysis: ModuleAnalysis) -> tuple[str, ...]:
     return result
 
 
-def _header_keys(analysis: ModuleAnalysis) -> Iterator[str]:
-    for node in _walk(analysis.module):
-        if isinstance(node, cst.Subscript):
-            if _is_header_mapping(node.value, analysis):
-                key = subscript_key(node)
-                if key is None and len(node.slice) == 1:
-                    element = node.slice[0].slice
-                    if isinstance(element, cst.Index):
-                        key = _key_of(element.value, analysis)
-                if key is not None:
-                    yield key
-        elif isinstance(node, cst.Call):
-            func = node.func
-            if (
-                isinstance(func, cst.Attribute)
-                and func.attr.value in FIELD_READERS
-                and _is_header_mapping(func.value, analysis)
-                and node.args
-            ):
-                key = _key_of(node.args[0].value, analysis)
-                if key is not None:
-                    yield key
-            elif (analysis.index.imports.resolve(func) or "").endswith("HTTPTokenAuth"):
-                for arg in node.args:
-                    if arg.keyword is not None and arg.keyword.value == "header":
-                        key = _key_of(arg.value, analysis)
-                        if key is not None:
-                            yield key
+_KEY = r"(?P<key>\"[^\"\n]*\"|'[^'\n]*'|[A-Za-z_][\w.]*)"
+_HEADER_READ = re.compile(
+    r"\b(?:request|req)\.(?:headers|environ)\s*"
+    r"(?:\.\s*(?:get|getlist|get_all|pop)\s*\(|\[)\s*"
+    + _KEY
+    + r"|\bHTTPTokenAuth\s*\([^)]*?\bheader\s*=\s*"
+    + _KEY.replace("key", "key2")
+)
 
 
-def _is_header_mapping(expr: cst.BaseExpression, analysis: ModuleAnalysis) -> bool:
-    """``request.headers`` / ``request.environ`` of flask's request, or a ``request`` parameter."""
-    if not isinstance(expr, cst.Attribute) or expr.attr.value not in ("headers", "environ"):
-        return False
-    receiver = expr.value
-    if analysis.index.imports.resolve(receiver) == "flask.request":
-        return True
-    return isinstance(receiver, cst.Name) and receiver.value in ("request", "req")
-
-
-def _key_of(expr: cst.BaseExpression, analysis: ModuleAnalysis) -> str | None:
-    literal = string_value(expr)
-    if literal is not None:
-        return literal
-    if isinstance(expr, cst.Name):
-        local = analysis.index.constants.get(expr.value)
-        if local is not None:
-            return local
-    qualified = analysis.index.imports.resolve(expr)
-    return analysis.external_constant(qualified) if qualified is not None else None
+def _key_text(text: str | None, analysis: ModuleAnalysis) -> str | None:
+    """A header name as written: a literal, or a constant of this or another module."""
+    if not text:
+        return None
+    if text[0] in "\"'":
+        return text[1:-1]
+    local = analysis.index.constants.get(text)
+    if local is not None:
+        return local
+    head, _, rest = text.partition(".")
+    target = analysis.index.imports.bindings.get(head)
+    if target is None:
+        return None
+    return analysis.external_constant(f"{target}.{rest}" if rest else target)
 
 
 def _walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:

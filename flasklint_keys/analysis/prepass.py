@@ -33,7 +33,7 @@ from typing import Any
 from ..core.signals import Signal
 from .names import CredentialNames, Strength
 from .request_model import REQUEST_ATTRIBUTES, REQUEST_METHODS
-from .vocabulary import CREDENTIAL_CHECKS, ERROR_METHODS, LOG_METHODS
+from .vocabulary import CREDENTIAL_CHECKS, ERROR_METHODS, LOG_METHODS, MONITORING_PACKAGES
 
 FLASK_PACKAGES = ("flask", "werkzeug")
 HANDLER_DECORATORS = frozenset(
@@ -73,7 +73,6 @@ MAX_NAME_LENGTH = 64
 # Strings that can name a header, a field or a setting (not paths, URLs or prose).
 _NAME_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 SETTING_SOURCES = frozenset({"environ", "getenv", "config", "settings", "conf", "cfg"})
-MONITORING_PACKAGES = frozenset({"sentry_sdk", "opentelemetry", "ddtrace", "datadog", "statsd"})
 
 
 @dataclass(frozen=True)

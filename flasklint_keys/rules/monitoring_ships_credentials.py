@@ -12,13 +12,14 @@ from ..analysis.monitoring import (
     classify_monitoring,
     project_credential_headers,
     sentry_init,
+    uses_monitoring,
 )
 from ..analysis.taint import Kind
 from ..core.model import Severity
 from ..core.signals import Signal
 from ._common import describe, first, origin_of, snippet
 from ._fixes import fingerprint_fix
-from .base import Rule
+from .base import Rule, RuleContext
 
 MAX_HEADERS = 3
 
@@ -126,7 +127,14 @@ def view():
 """,
     )
 
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__(context)
+        # Most modules use no monitoring client: one look at the imports settles it.
+        self._active = uses_monitoring(context.analysis)
+
     def visit_Call(self, node: cst.Call) -> None:
+        if not self._active:
+            return
         init = sentry_init(node, self.context.analysis)
         if init is not None:
             self._check_init(init)
