@@ -234,8 +234,11 @@ def _guard(
     recorded = any(
         records(analysis, body, small, derived) for small in accepting_smalls(body, rejecting)
     )
-    anchor = _accepting_call(body, func) if kind is CheckKind.DECORATOR else None
-    return KeyCheck(kind, func, body, recorded, anchor, _key_variable(analysis, body, anchor))
+    if kind is CheckKind.DECORATOR:
+        anchor, key = _record_site(analysis, body, func)
+    else:
+        anchor, key = None, _key_variable(analysis, body, None)
+    return KeyCheck(kind, func, body, recorded, anchor, key)
 
 
 Guard = tuple[cst.CSTNode, cst.CSTNode]  # a condition and the statement it is evaluated at
@@ -637,31 +640,42 @@ def _is_boolean(value: cst.BaseExpression) -> bool:
 # -- where a record goes ---------------------------------------------------------------------
 
 
-def _accepting_call(wrapper: cst.FunctionDef, decorator: cst.FunctionDef) -> cst.CSTNode | None:
-    """``return view(*args, **kwargs)`` in the wrapper: the request is admitted there."""
+def _record_site(
+    analysis: ModuleAnalysis, wrapper: cst.FunctionDef, decorator: cst.FunctionDef
+) -> tuple[cst.CSTNode | None, str | None]:
+    """Where a decorator admits the request (``return view(*args, **kwargs)``) with the
+    key in a variable: the first such call where one holds it, else the first call."""
     params = decorator.params.params
     decorated = params[-1].name.value if params else None  # (self, view) or (view)
-    for stmt in statements_in(body_of(wrapper.body)):
-        if isinstance(stmt, cst.SimpleStatementLine) and any(
+    calls = [
+        stmt
+        for stmt in statements_in(body_of(wrapper.body))
+        if isinstance(stmt, cst.SimpleStatementLine)
+        and any(
             isinstance(call.func, cst.Name) and call.func.value == decorated
             for small in stmt.body
             for call in calls_in(small)
-        ):
-            return stmt
-    return None
+        )
+    ]
+    for stmt in calls:
+        key = _key_variable(analysis, wrapper, stmt)
+        if key is not None:
+            return stmt, key
+    return (calls[0] if calls else None), None
 
 
 def _key_variable(
     analysis: ModuleAnalysis, func: cst.FunctionDef, anchor: cst.CSTNode | None
 ) -> str | None:
-    """The last-assigned variable holding the presented key where the record goes."""
+    """The first-assigned variable holding the presented key where the record goes (the
+    key as read, rather than what was decoded from it)."""
     flow = analysis.flow(func)
     env = flow.env_before(anchor) if anchor is not None else flow.final
     holding = {name for name, value in env.items() if _from_request(value)}
     order = [
         name for targets, _, _ in _assignments(func) for name in sorted(targets) if name in holding
     ]
-    return order[-1] if order else None
+    return order[0] if order else None
 
 
 # -- hooks that record for everyone (the project summary) -------------------------------------
