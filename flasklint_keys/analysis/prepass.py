@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.signals import Signal
 from .names import CredentialNames, Strength
 from .request_model import REQUEST_ATTRIBUTES, REQUEST_METHODS
-from .vocabulary import CREDENTIAL_CHECKS, ERROR_METHODS, LOG_METHODS
+from .vocabulary import CREDENTIAL_CHECKS, ERROR_METHODS, LOG_METHODS, MONITORING_PACKAGES
 
 FLASK_PACKAGES = ("flask", "werkzeug")
 HANDLER_DECORATORS = frozenset(
@@ -219,6 +219,7 @@ class _Scan:
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             head = alias.name.split(".")[0]
+            self._monitoring(head, alias.asname or "")
             self.flask = self.flask or head in FLASK_PACKAGES or head.startswith("flask_")
             if alias.asname:
                 self.bindings[alias.asname] = alias.name
@@ -231,11 +232,17 @@ class _Scan:
         if node.level == 0 and (head in FLASK_PACKAGES or head.startswith("flask_")):
             self.flask = True
         for alias in node.names:
+            self._monitoring(head if node.level == 0 else "", alias.asname or alias.name)
             joiner = "" if module.endswith(".") or not module else "."
             local = alias.asname or alias.name
             self.bindings[local] = f"{module}{joiner}{alias.name}"
             if alias.name == "request":
                 self.request_names.add(local)
+
+    def _monitoring(self, package: str, local: str) -> None:
+        """``import sentry_sdk``, ``from opentelemetry import trace``, ``from app import statsd``."""
+        if package in MONITORING_PACKAGES or "statsd" in local.lower():
+            self.reasons.append((Signal.MONITORING, f"monitoring client ({package or local})"))
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in self.request_names:
@@ -376,6 +383,12 @@ class _Scan:
                 if _digest_like(side):
                     self.flask_reasons.append((Signal.DIGEST_COMPARE, "a MAC compared with =="))
 
+    # -- try blocks -------------------------------------------------------------------------
+
+    def visit_Try(self, node: ast.Try) -> None:
+        if node.finalbody and any(True for _ in finally_exits(node.finalbody)):
+            self.reasons.append((Signal.FINALLY_EXIT, "return/break/continue in finally"))
+
     # -- except blocks ----------------------------------------------------------------------
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
@@ -397,6 +410,34 @@ _HANDLERS: dict[type, Callable[[_Scan, Any], None]] = {
     if name.startswith("visit_")
 }
 _HANDLERS[ast.AsyncFunctionDef] = _Scan.visit_FunctionDef
+if hasattr(ast, "TryStar"):  # Python 3.11+
+    _HANDLERS[ast.TryStar] = _Scan.visit_Try
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def finally_exits(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """``return``/``break``/``continue`` lexically in a ``finally`` body that leave it:
+    not in a nested function, nor (break/continue) in a loop wholly within it."""
+    stack: list[tuple[ast.AST, bool]] = [(stmt, False) for stmt in body]
+    while stack:
+        node, in_loop = stack.pop()
+        if isinstance(node, _SCOPES):
+            continue
+        jump = isinstance(node, ast.Break | ast.Continue)
+        if isinstance(node, ast.Return) or (jump and not in_loop):
+            assert isinstance(node, ast.stmt)
+            yield node
+        elif isinstance(node, _LOOPS):
+            stack.extend((child, True) for child in node.body)
+            stack.extend((child, in_loop) for child in node.orelse)
+        else:
+            stack.extend(
+                (child, in_loop)
+                for child in ast.iter_child_nodes(node)
+                if isinstance(child, ast.stmt | ast.excepthandler | ast.match_case)
+            )
 
 
 def _drops_traceback(walked: list[ast.AST]) -> bool:

@@ -103,6 +103,9 @@ class ProjectSummaries:
     _g: dict[str, list[tuple[str, SummaryTaint]]] = field(default_factory=dict)
     _session: dict[str, list[tuple[str, SummaryTaint]]] = field(default_factory=dict)
     _logged: frozenset[int] = frozenset()
+    # path -> credential headers it reads / its before_request hooks recording key use.
+    _headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _recorders: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # dependency on a name -> (path of its defining module, does it matter): every
     # module of a tree asks about the same few helpers.
     _name_matters: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False)
@@ -126,6 +129,11 @@ class ProjectSummaries:
         project._logged = frozenset(
             s for summary in project.modules.values() for s in summary.logged_statuses
         )
+        for summary in project.modules.values():
+            if summary.credential_headers:
+                project._headers[summary.path] = summary.credential_headers
+            if summary.key_recorders:
+                project._recorders[summary.path] = summary.key_recorders
         return project
 
     def _module(self, name: str) -> ModuleSummary | None:
@@ -183,6 +191,32 @@ class ProjectSummaries:
     def logged_statuses(self) -> frozenset[int]:
         return self._logged
 
+    def credential_headers(self, exclude: str) -> tuple[str, ...]:
+        """Credential headers read by the other modules of the project."""
+        return tuple(
+            sorted({h for path, found in self._headers.items() if path != exclude for h in found})
+        )
+
+    def key_recorders(self, exclude: str) -> tuple[str, ...]:
+        """``before_request`` hooks of the other modules that record which key came in."""
+        return tuple(
+            sorted(
+                f"{path}:{hook}"
+                for path, hooks in self._recorders.items()
+                if path != exclude
+                for hook in hooks
+            )
+        )
+
+    def scrubs_headers(self, qualified: str) -> bool | None:
+        """Does this project function, passed as Sentry's ``before_send``, scrub headers?
+        None when it is not a project function shaped like one."""
+        found = self.locate(qualified)
+        if found is None:
+            return None
+        summary, name = found
+        return dict(summary.event_processors).get(name)
+
     def describe(self, dependency: str, own_path: str) -> str:
         """What a dependency resolves to, as text (its digest keys cached phase-two results)."""
         kind, name = split_dependency(dependency)
@@ -192,6 +226,12 @@ class ProjectSummaries:
             return repr(self.session_key(name, own_path))
         if kind == "status":
             return repr(sorted(self.logged_statuses()))
+        if kind == "headers":
+            return repr(self.credential_headers(own_path))
+        if kind == "keyrecord":
+            return repr(self.key_recorders(own_path))
+        if kind == "scrubs":
+            return repr(self.scrubs_headers(name))
         found = self.locate(name)
         if found is None:
             return ""
@@ -220,6 +260,10 @@ class ProjectSummaries:
             return bool(self.session_key(name, own_path))
         if kind == "status":
             return int(name) in self.logged_statuses()
+        if kind == "headers":
+            return bool(self.credential_headers(own_path))
+        if kind == "keyrecord":
+            return bool(self.key_recorders(own_path))
         known = self._name_matters.get(dependency)
         if known is None:
             known = self._name_matters[dependency] = self._matters_by_name(kind, name)
@@ -239,11 +283,12 @@ class ProjectSummaries:
             "logger": local in summary.loggers,
             "raises": local in dict(summary.exception_statuses),
             "const": local in dict(summary.constants),
+            "scrubs": local in dict(summary.event_processors),
         }
         return summary.path, uses[kind] if kind in uses else any(uses.values())
 
 
-NAME_USES = frozenset({"value", "sink", "logs", "logger", "raises", "const"})
+NAME_USES = frozenset({"value", "sink", "logs", "logger", "raises", "const", "scrubs"})
 
 
 def points_into(dependency: str, module: str) -> bool:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import flask_model as fm
+from .key_use import key_recorders
+from .monitoring import credential_headers, event_processors
 from .names import Strength
 from .rejections import app_wide_logged_statuses
 from .summary import ExportedFunction, ModuleSummary, SummaryLabel, SummaryTaint
@@ -74,6 +76,9 @@ def summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
         exception_statuses=statuses,
         logged_statuses=tuple(sorted(app_wide_logged_statuses(analysis))),
         constants=_credential_constants(analysis),
+        credential_headers=credential_headers(analysis),
+        event_processors=event_processors(analysis),
+        key_recorders=key_recorders(analysis),
     )
 
 

@@ -87,6 +87,12 @@ class ModuleSummary:
     logged_statuses: tuple[int, ...] = ()
     # String constants that name a credential (``API_KEY_HEADER = "X-API-Key"``).
     constants: tuple[tuple[str, str], ...] = ()
+    # Credential headers the module reads that Sentry sends by default (``X-Auth-Token``).
+    credential_headers: tuple[str, ...] = ()
+    # Functions shaped like Sentry's ``before_send(event, hint)``: do they scrub headers?
+    event_processors: tuple[tuple[str, bool], ...] = ()
+    # ``before_request`` hooks that record which key came in (``g.key_id = ...``, FLK305).
+    key_recorders: tuple[str, ...] = ()
 
     def function(self, name: str) -> ExportedFunction | None:
         return next((f for f in self.functions if f.name == name), None)
@@ -111,6 +117,9 @@ def summary_from_json(data: dict[str, Any]) -> ModuleSummary:
         exception_statuses=tuple((str(k), int(v)) for k, v in data["exception_statuses"]),
         logged_statuses=tuple(int(s) for s in data["logged_statuses"]),
         constants=tuple((str(k), str(v)) for k, v in data["constants"]),
+        credential_headers=tuple(str(h) for h in data["credential_headers"]),
+        event_processors=tuple((str(k), bool(v)) for k, v in data["event_processors"]),
+        key_recorders=tuple(str(h) for h in data["key_recorders"]),
     )
 
 

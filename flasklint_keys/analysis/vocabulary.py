@@ -34,3 +34,5 @@ CREDENTIAL_CHECKS = frozenset(
         "safe_str_cmp",
     }
 )
+# Packages of monitoring clients (error trackers, tracers, metrics): FLK107.
+MONITORING_PACKAGES = frozenset({"sentry_sdk", "opentelemetry", "ddtrace", "datadog", "statsd"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .model import RuleMeta, Severity
 
 # Digest of the rule modules this was generated from (catalog.modules_digest()).
-DIGEST = 'e600d6048f219790703f'
+DIGEST = 'd449dc9a5d390061e8f6'
 
 RULES: tuple[RuleMeta, ...] = (
     RuleMeta(
@@ -86,6 +86,17 @@ RULES: tuple[RuleMeta, ...] = (
         trigger=('credential-name', 'credential-loose', 'handler'),
     ),
     RuleMeta(
+        code='FLK107',
+        name='monitoring-ships-credentials',
+        summary='request headers or a credential reach an error-tracking or telemetry service',
+        severity=Severity.WARNING,
+        cwe=532,
+        fix_suggestion='scrub headers in a before_send (or leave send_default_pii off), and send a key fingerprint or id to monitoring, never the key',
+        docs='## What it does\nFlags credentials sent to a monitoring service:\n- `sentry_sdk.init(send_default_pii=True)` without a `before_send` that\n  scrubs the request headers: Sentry then attaches every header and cookie\n  of the request to each event;\n- Sentry initialised (without `send_default_pii`) in an app that reads a\n  credential from a header Sentry does not drop by default, with no\n  scrubbing `before_send` or `event_scrubber`. Sentry drops only\n  `Authorization`, `Cookie`, `Set-Cookie`, `X-Api-Key`, `X-Forwarded-For`\n  and `X-Real-Ip`: an `X-Auth-Token` goes to Sentry as it is;\n- a credential passed to Sentry (`set_tag`, `set_tags`, `set_context`,\n  `set_extra`, `set_user`, `add_breadcrumb`, `capture_message`, on\n  `sentry_sdk` or a scope), an OpenTelemetry span (`set_attribute`,\n  `set_attributes`, `add_event`), a Datadog/ddtrace span (`set_tag`,\n  `set_tags`) or a statsd metric name or tags.\nA `before_send` counts as scrubbing when it touches the event\'s headers or\nrequest, names a credential header or calls a redaction helper; one defined\nin another module of the project is looked up there, and one that cannot be\nseen (a library\'s) is trusted.\n\n## Why is this bad?\nError trackers and tracing backends are logs kept by a third party, read by\neveryone who triages errors and rarely covered by the rules that protect\nlog files. A key that reaches them can be used by anyone with access to the\nproject\'s events (CWE-532, OWASP A09).\n\n## Example\n```python\nsentry_sdk.init(dsn=DSN, send_default_pii=True)\n\nkey = request.headers["X-Auth-Token"]\nsentry_sdk.set_tag("api_key", key)\n```\n\n## Use instead\nScrub the headers before events leave, and tag events with a fingerprint:\n```python\ndef before_send(event, hint):\n    headers = event.get("request", {}).get("headers", {})\n    for name in ("X-Auth-Token", "Authorization"):\n        headers.pop(name, None)\n    return event\n\nsentry_sdk.init(dsn=DSN, send_default_pii=True, before_send=before_send)\nsentry_sdk.set_tag("key_id", hashlib.sha256(key.encode()).hexdigest()[:12])\n```\n\n## References\n- [CWE-532: Insertion of Sensitive Information into Log File](https://cwe.mitre.org/data/definitions/532.html)\n- [Sentry: Scrubbing sensitive data (Python)](https://docs.sentry.io/platforms/python/data-management/sensitive-data/)\n- [OpenTelemetry: Handling sensitive data](https://opentelemetry.io/docs/security/handling-sensitive-data/)\n- [OWASP Logging Cheat Sheet](https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html)',
+        precision='high',
+        trigger=('monitoring', 'credential-name', 'credential-loose'),
+    ),
+    RuleMeta(
         code='FLK201',
         name='error-handler-swallows',
         summary='an error handler for a non-HTTP exception neither logs nor reports it',
@@ -130,6 +141,17 @@ RULES: tuple[RuleMeta, ...] = (
         trigger=('traceback-text', 'exception-used', 'handler'),
     ),
     RuleMeta(
+        code='FLK205',
+        name='finally-swallows',
+        summary='return, break or continue inside finally silently discards the exception in flight',
+        severity=Severity.WARNING,
+        cwe=584,
+        fix_suggestion='keep only clean-up in finally: return after the try statement, and log or re-raise the exception you mean to handle',
+        docs='## What it does\nFlags `return`, `break` and `continue` inside a `finally` block — lexically,\nnot inside a function defined there, and for `break`/`continue` not inside a\nloop that is itself within the `finally`. Peers flag the same construct:\nruff/flake8-bugbear `B012` (jump-statement-in-finally), pylint `W0150`\n(lost-exception) and Sonar `S1143`; Python 3.14 warns about it at compile\ntime (PEP 765).\n\n## Why is this bad?\nLeaving a `finally` block with `return`, `break` or `continue` silently\ndiscards the exception in flight: an error raised in the `try` (or in an\n`except` block) disappears without a log entry, a traceback or a status\ncode, and the caller sees an ordinary return. In a Flask service it drops\nthe error of an authentication or logging path, so incidents cannot be\ntraced (CWE-584, OWASP A09).\n\nThere is no automatic fix: whether the exception should propagate, be\nlogged, or be caught on purpose depends on what the code meant, and moving\nthe statement out of the `finally` changes which value is returned.\n\n## Example\n```python\ndef export(project):\n    try:\n        data = build(project)\n    except ValueError:\n        log.exception("export failed")\n    finally:\n        return respond()  # an exception other than ValueError vanishes here\n```\n\n## Use instead\nKeep only clean-up in `finally`, and return after the `try` statement:\n```python\ndef export(project):\n    try:\n        data = build(project)\n    except ValueError:\n        log.exception("export failed")\n    finally:\n        cleanup()\n    return respond()\n```\n\n## References\n- [CWE-584: Return Inside Finally Block](https://cwe.mitre.org/data/definitions/584.html)\n- [PEP 765: Disallow return/break/continue that exit a finally block](https://peps.python.org/pep-0765/)\n- [ruff B012 jump-statement-in-finally](https://docs.astral.sh/ruff/rules/jump-statement-in-finally/)\n- [pylint W0150 lost-exception](https://pylint.readthedocs.io/en/stable/user_guide/messages/warning/lost-exception.html)\n- [Sonar S1143: jump statements should not occur in finally blocks](https://rules.sonarsource.com/python/RSPEC-1143/)',
+        precision='high',
+        trigger=('finally-exit',),
+    ),
+    RuleMeta(
         code='FLK301',
         name='auth-failure-unlogged',
         summary='an authentication failure is rejected with no log entry on its path',
@@ -172,6 +194,17 @@ RULES: tuple[RuleMeta, ...] = (
         docs='## What it does\nFlags an authorization denial — a 403 from a permission, role or\nownership check that does not involve a credential (`if not\ncurrent_user.is_admin: abort(403)`) — with no log call on its path. 403s\nwhose condition reads a credential are authentication failures, reported\nby FLK301 instead. Severity note: real applications have many of these,\nso they do not fail CI by default (`--fail-on note` makes them).\n\n## Why is this bad?\nRepeated denials are how privilege probing and broken access control\nshow up (OWASP A01); without a log entry there is no trail of who tried\nto reach what (CWE-778).\n\n## Example\n```python\nif document.owner_id != current_user.id:\n    abort(403)\n```\n\n## Use instead\n```python\nif document.owner_id != current_user.id:\n    logger.info("access denied", extra={"reason": "not_owner", "user_id": current_user.id, "document_id": document.id})\n    abort(403)\n```\n\n## References\n- [CWE-778: Insufficient Logging](https://cwe.mitre.org/data/definitions/778.html)\n- [OWASP A01 Broken Access Control](https://owasp.org/Top10/A01_2021-Broken_Access_Control/)',
         precision='high',
         trigger=('rejection', 'status-class', 'handler', 'auth-code'),
+    ),
+    RuleMeta(
+        code='FLK305',
+        name='key-use-unrecorded',
+        summary='an API-key check admits requests without recording which key was used',
+        severity=Severity.NOTE,
+        cwe=778,
+        fix_suggestion='on the accepting path, store a key fingerprint for request logs, e.g. g.key_id = hashlib.sha256(key.encode()).hexdigest()[:12], and log it',
+        docs='## What it does\nFlags an API-key check whose accepting path records no key identifier. A\ncheck is an auth decorator (its wrapper calls the decorated view), a\n`before_request` hook or a Flask-HTTPAuth `verify_token` callback that reads\na credential from the request and rejects when it is wrong. The accepting\npath records who came in when it logs a key identifier (a fingerprint, key\nid or owner), or stores one for the request\'s logs: `g.<anything>` derived\nfrom the key or its owner, `login_user`, a structlog/contextvar binding,\nSentry\'s `set_user`, or — for `verify_token` — a returned user, which\nFlask-HTTPAuth keeps. A `before_request` hook of the project that records\nthe key for every request (`g.key_id = ...`) covers every check. The check\nis flagged once, at its name.\n\n## Why is this bad?\nWhen a key leaks, the first questions are which requests it made and from\nwhere. If the check only lets the request through, no log line says which\nkey was used, so the abuse cannot be traced, alerted on, or told apart from\nlegitimate traffic (CWE-778, OWASP A09).\n\n## Example\n```python\ndef require_api_key(view):\n    @wraps(view)\n    def wrapper(*args, **kwargs):\n        key = request.headers.get("X-API-Key")\n        if key not in API_KEYS:\n            abort(401)\n        return view(*args, **kwargs)\n    return wrapper\n```\n\n## Use instead\nStore a fingerprint of the key (never the key) where request logs find it:\n```python\ndef require_api_key(view):\n    @wraps(view)\n    def wrapper(*args, **kwargs):\n        key = request.headers.get("X-API-Key")\n        if key not in API_KEYS:\n            log.warning("api key rejected", extra={"reason": "unknown_key", "key_origin": "header"})\n            abort(401)\n        g.key_id = hashlib.sha256(key.encode()).hexdigest()[:12]\n        log.info("api key accepted", extra={"key_id": g.key_id, "key_origin": "header"})\n        return view(*args, **kwargs)\n    return wrapper\n```\n\n## References\n- [CWE-778: Insufficient Logging](https://cwe.mitre.org/data/definitions/778.html)\n- [OWASP Logging Cheat Sheet: which events to log](https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html#which-events-to-log)\n- [OWASP API Security Top 10: API2 Broken Authentication](https://owasp.org/API-Security/editions/2023/en/0xa2-broken-authentication/)',
+        precision='high',
+        trigger=('credential-name', 'credential-loose', 'handler', 'auth-code', 'rejection', 'status-class'),
     ),
     RuleMeta(
         code='FLK401',

@@ -44,6 +44,10 @@ class Signal(str, enum.Enum):
     TRACEBACK_TEXT = "traceback-text"
     # In a Flask module: an ``except ... as e`` that uses ``e``.
     EXCEPTION_USED = "exception-used"
+    # ``return``/``break``/``continue`` inside a ``finally`` block.
+    FINALLY_EXIT = "finally-exit"
+    # A monitoring client: Sentry, OpenTelemetry, ddtrace/Datadog, statsd.
+    MONITORING = "monitoring"
     # A comment that may be a suppression (a noqa or flasklint-keys directive).
     SUPPRESSION_COMMENT = "suppression-comment"
 

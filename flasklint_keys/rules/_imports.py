@@ -116,7 +116,8 @@ def _blocks(stmt: cst.Try | cst.If | cst.With) -> Iterator[Sequence[cst.BaseStat
 @dataclass(frozen=True)
 class Placement:
     """Insert ``import name`` before ``module.body[index]`` (or at the end when it is
-    ``len(body)``); ``own_group``: as a group of its own, set off by a blank line."""
+    ``len(body)``); ``own_group``: as a group of its own, set off by a blank line
+    (before the statement at ``index``; after the previous one when that is an import)."""
 
     index: int
     own_group: bool
@@ -130,15 +131,17 @@ def placement(module: cst.Module, name: str) -> Placement:
     end = start
     while end < len(body) and _import_line(body[end]) is not None:
         end += 1
-    stdlib = [i for i in range(start, end) if _section(body[i]) == "stdlib"]
-    if not stdlib:
-        # Before the first import (or the first statement): a group of its own.
-        return Placement(start, own_group=True)
+    section = "stdlib" if name.split(".")[0] in STDLIB else "other"
+    same = [i for i in range(start, end) if _section(body[i]) == section]
+    if not same:
+        # A group of its own: the standard library's first; another package's after it.
+        stdlib = [i for i in range(start, end) if _section(body[i]) == "stdlib"]
+        return Placement(stdlib[-1] + 1 if section == "other" and stdlib else start, True)
     key = (0, name)
-    for i in stdlib:
+    for i in same:
         if _sort_key(body[i]) > key:
             return Placement(i, own_group=False)
-    return Placement(stdlib[-1] + 1, own_group=False)
+    return Placement(same[-1] + 1, own_group=False)
 
 
 def _import_line(stmt: cst.CSTNode) -> cst.Import | cst.ImportFrom | None:
