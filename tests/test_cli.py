@@ -266,22 +266,40 @@ def test_json_is_deterministic(project: Path) -> None:
     assert "time" not in first.stdout
 
 
-def test_json_reports_unreadable_files_as_errors(project: Path) -> None:
+def test_json_reports_undecodable_files_as_flk000(project: Path) -> None:
     (project / "bad.py").write_bytes(b"x = '\xff'\n")
+    write(project, {"app.py": "x = 1\n"})
     result = run(["--format", "json", "."])
     document = result.json()
-    assert document["errors"] == [
-        {
-            "path": "bad.py",
-            "message": "cannot decode as utf-8: invalid byte 0xff at line 1, column 6"
+    assert document["errors"] == []
+    bad = [f for f in document["findings"] if f["path"] == "bad.py"]
+    assert [(f["code"], f["severity"], f["line"], f["column"], f["message"]) for f in bad] == [
+        (
+            "FLK000",
+            "error",
+            1,
+            1,
+            "cannot decode as utf-8: invalid byte 0xff at line 1, column 6"
             " (if the file is not UTF-8, declare its encoding in a PEP 263 coding line)",
-            "kind": "decode",
-        }
+        )
     ]
-    assert document["summary"]["errors"] == 1
     assert document["summary"]["files"] == 2
-    # The undecodable file is skipped, not fatal: the app's findings decide the exit code.
+    # The run goes on, and fails: nothing passes without having been read.
     assert result.exit_code == 1
+    assert run(["--format", "json", "--exit-zero", "."]).exit_code == 0
+
+
+def test_undecodable_file_with_flk000_off_is_an_error(project: Path) -> None:
+    (project / "bad.py").write_bytes(b"x = '\xff'\n")
+    write(project, {"app.py": "x = 1\n"})
+    result = run(["--format", "json", "--ignore", "FLK000", "."])
+    document = result.json()
+    assert [(e["path"], e["kind"]) for e in document["errors"]] == [("bad.py", "decode")]
+    assert document["findings"] == []
+    assert result.exit_code == 2
+    text = run(["--ignore", "FLK000", "."])
+    assert "All checks passed" not in text.stdout
+    assert "Not all checks ran: 1 file could not be linted (2 files checked)." in text.stdout
 
 
 # -- text --------------------------------------------------------------------------------------
@@ -340,7 +358,9 @@ def test_quiet_still_shows_files_that_could_not_be_read(project: Path) -> None:
     (project / "bad.py").write_bytes(b"\xff\n")
     lines = run(["-q", "."]).stdout.splitlines()
     assert len(lines) == 3
-    assert lines[2].startswith("error: bad.py: cannot decode as utf-8: invalid byte 0xff")
+    assert lines[2].startswith("bad.py:1:1: FLK000 [parse-error] cannot decode as utf-8: invalid")
+    lines = run(["-q", "--ignore", "FLK000", "."]).stdout.splitlines()
+    assert lines[-1].startswith("error: bad.py: cannot decode as utf-8: invalid byte 0xff")
 
 
 def test_statistics(project: Path) -> None:
@@ -479,8 +499,15 @@ def test_version(project: Path) -> None:
 # -- selection ---------------------------------------------------------------------------------
 
 
-def _codes(args: list[str]) -> list[str]:
+def _codes(args: list[str]) -> list[str] | None:
+    """The codes found, or None for a selection that leaves no rule to run (exit 2)."""
     result = run(["--format", "json", *args, "app.py"])
+    if result.exit_code == 2:
+        assert result.stderr == (
+            "flasklint-keys: error: no rule is enabled: the selection and ignores leave"
+            " nothing to run\n"
+        )
+        return None
     assert result.exit_code in (0, 1), result.stderr
     return [f["code"] for f in result.json()["findings"]]
 
@@ -496,17 +523,17 @@ def _codes(args: list[str]) -> list[str]:
         (["--ignore", "FLK101"], ["FLK103"]),
         (["--ignore", "FLK1"], []),
         # The most specific selector wins, whatever the option order.
-        (["--select", "FLK1", "--ignore", "FLK10"], []),
+        (["--select", "FLK1", "--ignore", "FLK10"], None),
         (["--select", "FLK1", "--ignore", "FLK10", "--extend-select", "FLK101"], ["FLK101"]),
         (["--ignore", "FLK1", "--select", "FLK103"], ["FLK103"]),
         (["--select", "FLK103", "--ignore", "FLK1"], ["FLK103"]),
-        # On a tie, ignore wins.
-        (["--select", "FLK103", "--ignore", "FLK103"], []),
+        # On a tie, ignore wins (and with nothing left to run, that is a usage error).
+        (["--select", "FLK103", "--ignore", "FLK103"], None),
         (["--select", "FLK103", "--extend-select", "FLK101"], ["FLK103", "FLK101"]),
         (["--select", "FLK101, FLK103,"], ["FLK103", "FLK101"]),
     ],
 )
-def test_selection(project: Path, args: list[str], expected: list[str]) -> None:
+def test_selection(project: Path, args: list[str], expected: list[str] | None) -> None:
     assert _codes(args) == expected
 
 
@@ -517,7 +544,7 @@ def test_selection(project: Path, args: list[str], expected: list[str]) -> None:
         ('ignore = ["FLK103"]', ["--select", "FLK103"], ["FLK103"]),
         ('select = ["FLK101"]', ["--select", "FLK103"], ["FLK103"]),
         # --ignore / --extend-select edit the configured result.
-        ('select = ["FLK101"]', ["--ignore", "FLK1"], []),
+        ('select = ["FLK101"]', ["--ignore", "FLK1"], None),
         ('ignore = ["FLK1"]', ["--extend-select", "FLK103"], ["FLK103"]),
         ('select = ["FLK103"]', ["--extend-select", "FLK101"], ["FLK103", "FLK101"]),
         ('ignore = ["FLK101"]', ["--ignore", "FLK103"], []),
@@ -525,7 +552,7 @@ def test_selection(project: Path, args: list[str], expected: list[str]) -> None:
     ],
 )
 def test_command_line_selection_layers_over_the_configuration(
-    project: Path, configured: str, args: list[str], expected: list[str]
+    project: Path, configured: str, args: list[str], expected: list[str] | None
 ) -> None:
 
     write(project, {"pyproject.toml": f"[tool.flasklint-keys]\n{configured}\n"})

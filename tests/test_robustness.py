@@ -55,6 +55,15 @@ def errors_of(document: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(e["path"], e["kind"], e["message"]) for e in document["errors"]]
 
 
+def input_failures(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """FLK000 findings for input that could not be read or decoded: (path, message)."""
+    return [
+        (f["path"], f["message"])
+        for f in document["findings"]
+        if f["code"] == "FLK000" and f["message"].startswith(("cannot read", "cannot decode"))
+    ]
+
+
 # -- files that do not parse -------------------------------------------------------------------
 
 
@@ -170,24 +179,24 @@ def test_invalid_utf8_without_a_coding_line(project: Path) -> None:
     (project / "bad.py").write_bytes(b"# comment\nname = 'caf\xe9'\n")
     write(project, {"app.py": WARNING_ONLY})
     result, document = lint_json(".")
-    assert errors_of(document) == [
+    assert document["errors"] == []
+    assert input_failures(document) == [
         (
             "bad.py",
-            "decode",
             "cannot decode as utf-8: invalid byte 0xe9 at line 2, column 12"
             " (if the file is not UTF-8, declare its encoding in a PEP 263 coding line)",
         )
     ]
-    # Reported and skipped; the other file is linted and decides the exit code.
-    assert codes_at(document) == [("app.py", 5, 20, "FLK103")]
+    # Reported (and failing the run); the other file is linted too.
+    assert codes_at(document) == [("app.py", 5, 20, "FLK103"), ("bad.py", 1, 1, "FLK000")]
     assert result.exit_code == 1
 
 
 def test_invalid_utf8_on_the_first_line(project: Path) -> None:
     (project / "bad.py").write_bytes(b"\xff\xfe = 1\n")
     result, document = lint_json(".")
-    assert result.exit_code == 0
-    assert errors_of(document)[0][2].startswith(
+    assert result.exit_code == 1
+    assert input_failures(document)[0][1].startswith(
         "cannot decode as utf-8: invalid byte 0xff at line 1, column 1"
     )
 
@@ -195,8 +204,8 @@ def test_invalid_utf8_on_the_first_line(project: Path) -> None:
 def test_bytes_invalid_in_the_declared_encoding(project: Path) -> None:
     (project / "bad.py").write_bytes(b"# coding: ascii\nx = '\xe9'\n")
     _, document = lint_json(".")
-    assert errors_of(document) == [
-        ("bad.py", "decode", "cannot decode as ascii: invalid byte 0xe9 at line 2, column 6")
+    assert input_failures(document) == [
+        ("bad.py", "cannot decode as ascii: invalid byte 0xe9 at line 2, column 6")
     ]
 
 
@@ -210,9 +219,9 @@ def test_bytes_invalid_in_the_declared_encoding(project: Path) -> None:
 def test_bad_coding_lines(project: Path, data: bytes, message: str) -> None:
     (project / "bad.py").write_bytes(data)
     result, document = lint_json(".")
-    assert result.exit_code == 0
-    assert errors_of(document) == [("bad.py", "decode", message)]
-    assert "error: bad.py: " + message in run(["bad.py"]).stdout
+    assert result.exit_code == 1
+    assert input_failures(document) == [("bad.py", message)]
+    assert "bad.py:1:1: FLK000 [parse-error] " + message in run(["bad.py"]).stdout
 
 
 # -- what is on disk ---------------------------------------------------------------------------
@@ -235,8 +244,8 @@ def test_unreadable_file(project: Path) -> None:
         result, document = lint_json(".")
     finally:
         target.chmod(0o644)
-    assert errors_of(document) == [("secret.py", "io", "permission denied")]
-    assert result.exit_code == 0
+    assert input_failures(document) == [("secret.py", "cannot read: permission denied")]
+    assert result.exit_code == 1
 
 
 def _symlink(link: Path, target: str | Path) -> None:
@@ -250,16 +259,17 @@ def test_broken_symlink_in_a_directory(project: Path) -> None:
     write(project, {"app.py": WARNING_ONLY})
     _symlink(project / "gone.py", "nowhere.py")
     result, document = lint_json(".")
-    assert errors_of(document) == [("gone.py", "io", "broken symbolic link")]
-    assert codes_at(document) == [("app.py", 5, 20, "FLK103")]
+    assert input_failures(document) == [("gone.py", "cannot read: broken symbolic link")]
+    assert codes_at(document) == [("app.py", 5, 20, "FLK103"), ("gone.py", 1, 1, "FLK000")]
     assert result.exit_code == 1
 
 
 def test_broken_symlink_named_explicitly(project: Path) -> None:
     _symlink(project / "gone.py", "nowhere.py")
     result, document = lint_json("gone.py")
-    assert errors_of(document) == [("gone.py", "io", "broken symbolic link")]
-    assert result.exit_code == 0
+    assert input_failures(document) == [("gone.py", "cannot read: broken symbolic link")]
+    assert document["summary"]["files"] == 1
+    assert result.exit_code == 1
 
 
 def test_symlink_loops(project: Path) -> None:
@@ -270,16 +280,20 @@ def test_symlink_loops(project: Path) -> None:
     (project / "pkg").mkdir()
     _symlink(project / "pkg" / "again", "..")
     result, document = lint_json(".")
-    assert errors_of(document) == [
-        ("loop_a.py", "io", "symbolic link loop"),
-        ("loop_b.py", "io", "symbolic link loop"),
-        ("self.py", "io", "symbolic link loop"),
+    assert input_failures(document) == [
+        ("loop_a.py", "cannot read: symbolic link loop"),
+        ("loop_b.py", "cannot read: symbolic link loop"),
+        ("self.py", "cannot read: symbolic link loop"),
     ]
-    assert codes_at(document) == [("app.py", 5, 20, "FLK103")]
+    assert ("app.py", 5, 20, "FLK103") in codes_at(document)
     assert result.exit_code == 1
     explicit, document = lint_json("self.py")
-    assert errors_of(document) == [("self.py", "io", "symbolic link loop")]
-    assert explicit.exit_code == 0
+    assert input_failures(document) == [("self.py", "cannot read: symbolic link loop")]
+    assert explicit.exit_code == 1
+    # Never "All checks passed", and a failed SARIF invocation.
+    assert "All checks passed" not in run(["self.py"]).stdout
+    sarif = run(["--format", "sarif", "self.py"]).json()
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
 
 
 def test_directory_named_like_a_python_file(project: Path) -> None:

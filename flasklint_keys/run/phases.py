@@ -7,6 +7,11 @@ Modules that an analysed module uses but the pre-pass skipped are summarised
 on demand. Phase two re-lints, with everyone's summaries, exactly the modules
 whose dependencies turned out to matter; a cached phase-two result is reused
 while the summaries it depended on are unchanged.
+
+A run over named files (pre-commit) or a buffer (an editor) also has *context*:
+the rest of their projects (``context.py``). Context files go through phase one
+(from the cache when unchanged) for their summaries, and never through phase
+two: only the reported files are.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from ..analysis.project import (
 )
 from ..core.model import FileResult
 from ..core.options import Options
-from .cache import Cache, Entry
+from .cache import Cache, Entry, Stamp
 from .discovery import SourceFile
 from .stats import RunStats
 from .worker import Unit, in_parallel, phase_one_task, phase_two_task, summary_task
@@ -54,6 +59,12 @@ class _State:
     entry: Entry | None = None
     final: FileResult | None = None
     deps_digest: str = ""
+    reported: bool = True  # False: context, linted for its summary only
+
+    @property
+    def buffered(self) -> bool:
+        """An editor's buffer: never cached (it has no stamp, and is not the file)."""
+        return self.unit.file.data is not None
 
 
 @dataclass
@@ -70,10 +81,10 @@ class Phases:
     def run(
         self,
         files: Sequence[SourceFile],
-        stamps: Sequence[tuple[str, str]],
+        stamps: Sequence[Stamp],
         tick: Callable[[], None],
     ) -> list[FileResult]:
-        """Each file's final result (with the cache updated and saved)."""
+        """Each reported file's final result (with the cache updated and saved)."""
         self._tick = tick
         states = self._states(files, stamps)
         self._phase_one(states)
@@ -83,20 +94,22 @@ class Phases:
         )
         self._phase_two(states, summaries)
         if self.cache is not None:
-            self.cache.record_run(stamps, _stages(states))
+            if not any(state.buffered for state in states):
+                self.cache.record_run(stamps, _stages(states))
             self.cache.save()
-        return [state.final for state in states if state.final is not None]
+        return [state.final for state in states if state.reported and state.final is not None]
 
     # -- the files and phase one ----------------------------------------------------------
 
-    def _states(
-        self, files: Sequence[SourceFile], stamps: Sequence[tuple[str, str]]
-    ) -> list[_State]:
+    def _states(self, files: Sequence[SourceFile], stamps: Sequence[Stamp]) -> list[_State]:
         """One state per file; those with an unchanged stamp start from their cache entry."""
         names = ModuleNames(self.cwd, self.tops)
         states = []
-        for file, (_, stamp) in zip(files, stamps, strict=True):
-            entry = self.cache.unchanged(file.display, stamp) if self.cache else None
+        for file, (_, stamp, reported) in zip(files, stamps, strict=True):
+            buffered = file.data is not None
+            entry = (
+                self.cache.unchanged(file.display, stamp) if self.cache and not buffered else None
+            )
             unit = Unit(
                 file,
                 names(file.path),
@@ -104,7 +117,7 @@ class Phases:
                 size=_stamp_size(stamp),
                 digest=entry.hash if entry is not None else "",
             )
-            states.append(_State(unit, stamp, entry))
+            states.append(_State(unit, stamp, entry, reported=reported))
             self.stats.cached += entry is not None
         return states
 
@@ -184,8 +197,8 @@ class Phases:
         for state in states:
             entry = state.entry
             assert entry is not None
-            if state.final is not None:
-                continue  # unreadable
+            if state.final is not None or not state.reported:
+                continue  # unreadable, or context
             display = state.unit.file.display
             mattering = sorted(d for d in entry.dependencies if summaries.matters(d, display))
             if not mattering:
@@ -219,7 +232,7 @@ class Phases:
     # -- bookkeeping ------------------------------------------------------------------------
 
     def _store(self, state: _State) -> None:
-        if self.cache is not None and state.entry is not None:
+        if self.cache is not None and state.entry is not None and not state.buffered:
             self.cache.put(state.unit.file.display, state.entry)
 
 
@@ -229,7 +242,7 @@ def _stages(states: Iterable[_State]) -> dict[str, str] | None:
     stages = {}
     for state in states:
         final, entry = state.final, state.entry
-        if final is None or not (final.findings or final.errors):
+        if not state.reported or final is None or not (final.findings or final.errors):
             continue
         if entry is not None and final is entry.first:
             stages[final.path] = "first"
