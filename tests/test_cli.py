@@ -153,6 +153,112 @@ def test_nonexistent_path_exits_2(project: Path) -> None:
     assert result.stderr == "flasklint-keys: error: missing.py: no such file or directory\n"
 
 
+# Mode flags that contradict each other, and the message naming both.
+CONTRADICTIONS = [
+    (["--add-noqa", "--diff"], "--add-noqa cannot be combined with --diff"),
+    (["--add-noqa", "--fix"], "--add-noqa cannot be combined with --fix"),
+    (
+        ["--add-noqa", "--write-baseline", "b.json"],
+        "--add-noqa cannot be combined with --write-baseline",
+    ),
+    (["--write-baseline", "b.json", "--fix"], "--write-baseline cannot be combined with --fix"),
+    (["--write-baseline", "b.json", "--diff"], "--write-baseline cannot be combined with --diff"),
+    (
+        ["--write-baseline", "b.json", "--baseline", "old.json"],
+        "--write-baseline cannot be combined with --baseline",
+    ),
+    (["--list-rules", "--explain", "FLK101"], "--list-rules cannot be combined with --explain"),
+    (["--list-rules", "--fix"], "--list-rules cannot be combined with --fix"),
+    (["--explain", "FLK101", "--diff"], "--explain cannot be combined with --diff"),
+    (["--explain", "FLK101", "--add-noqa"], "--explain cannot be combined with --add-noqa"),
+    (["--list-rules", "app.py"], "--list-rules takes no PATH"),
+    (["--explain", "FLK101", "-"], "--explain takes no PATH"),
+    (["--unsafe-fixes", "app.py"], "--unsafe-fixes needs --fix or --diff"),
+    (["--unsafe-fixes", "--add-noqa"], "--unsafe-fixes needs --fix or --diff"),
+    (["--no-cache", "--cache-dir", "c"], "--no-cache cannot be combined with --cache-dir"),
+    (["--diff", "-o", "r.txt"], "--diff writes no report; --output would be ignored"),
+    (["--diff", "--format", "json"], "--diff writes no report; --format would be ignored"),
+    (
+        ["--add-noqa", "--sarif-output", "r.sarif"],
+        "--add-noqa writes no report; --sarif-output would be ignored",
+    ),
+    (
+        ["--write-baseline", "b.json", "--statistics"],
+        "--write-baseline writes no report; --statistics would be ignored",
+    ),
+    (
+        ["--fix", "-", "--format", "json"],
+        "--fix on standard input writes no report; --format would be ignored",
+    ),
+    (["--add-noqa", "-"], "--add-noqa edits files; it cannot be used with standard input"),
+    (["-", "app.py"], "PATH '-' (standard input) cannot be combined with other paths"),
+    (["--stdin-filename", "x.py", "app.py"], "--stdin-filename needs PATH '-'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), CONTRADICTIONS, ids=lambda v: " ".join(v) if isinstance(v, list) else ""
+)
+def test_contradictory_flags_exit_2_naming_them(
+    project: Path, args: list[str], message: str
+) -> None:
+    before = (project / "app.py").read_text(encoding="utf-8")
+    result = run(args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"flasklint-keys: error: {message}\n"
+    assert (project / "app.py").read_text(encoding="utf-8") == before
+    assert not (project / "b.json").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--fix", "--diff"], ["--diff", "--unsafe-fixes"], ["--fix", "--format", "json"]],
+)
+def test_compatible_mode_flags_are_accepted(project: Path, args: list[str]) -> None:
+    """--fix --diff shows what --fix would do (as ruff); --fix reports what is left."""
+    assert run([*args, "--no-cache", "app.py"]).exit_code in (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "configured", "message"),
+    [
+        (["--select", ""], None, "--select selects no rule (an empty list)"),
+        (["--select", " , "], None, "--select selects no rule (an empty list)"),
+        ([], "select = []", "'select' is empty: no rule would run"),
+        (
+            ["--ignore", "ALL"],
+            None,
+            "no rule is enabled: the selection and ignores leave nothing to run",
+        ),
+    ],
+)
+def test_an_empty_selection_is_a_usage_error(
+    project: Path, args: list[str], configured: str | None, message: str
+) -> None:
+    if configured is not None:
+        write(project, {"pyproject.toml": f"[tool.flasklint-keys]\n{configured}\n"})
+    result = run([*args, "app.py"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("flasklint-keys: error: ")
+    assert result.stderr.endswith(f"{message}\n")
+
+
+@pytest.mark.parametrize("table", ["flasklint_keys", "flasklint.keys", "FlaskLint-Keys"])
+@pytest.mark.parametrize("where", ["pyproject.toml", "flasklint-keys.toml"])
+def test_a_misspelt_table_is_refused_with_a_suggestion(
+    project: Path, table: str, where: str
+) -> None:
+    write(project, {where: f'[tool.{table}]\nselect = ["FLK101"]\n'})
+    for args in (["app.py"], ["--config", where, "app.py"]):
+        result = run(args)
+        assert result.exit_code == 2
+        assert result.stderr.endswith(
+            f"[tool.{table}] is not read: did you mean [tool.flasklint-keys]?\n"
+        ), result.stderr
+
+
 def test_missing_explicit_config_exits_2(project: Path) -> None:
     result = run(["--config", "nope.toml", "app.py"])
     assert result.exit_code == 2

@@ -8,6 +8,7 @@ lead out of it, and control characters or markup in its source print literally.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -20,14 +21,17 @@ from typing import Any
 import libcst as cst
 import pytest
 from cli_support import APP, APP_FINDINGS, Run, codes_at, run, run_process, write
+from clirun import run_cli
 
 import flasklint_keys.lint.engine as engine
 import flasklint_keys.modes.session as session
+import flasklint_keys.run.discovery as discovery
 from flasklint_keys.analysis.index import ModuleIndex, build_index
 from flasklint_keys.core.options import Options
 from flasklint_keys.lint.engine import lint_source
 from flasklint_keys.rules import all_rules
 from flasklint_keys.rules.debug_mode import DebugModeEnabled
+from flasklint_keys.run.source import read_bytes
 
 ALL_RULES = all_rules()
 
@@ -294,6 +298,75 @@ def test_symlink_loops(project: Path) -> None:
     assert "All checks passed" not in run(["self.py"]).stdout
     sarif = run(["--format", "sarif", "self.py"]).json()
     assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
+
+
+def test_unreadable_directory_fails_the_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root, chmod cannot lock a directory: the listing itself is refused here."""
+    write(project, {"app.py": "x = 1\n", "locked/secret.py": WARNING_ONLY})
+    real = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(discovery.os, "scandir", scandir)
+    result, document = lint_json(".")
+    assert input_failures(document) == [("locked", "cannot read directory: permission denied")]
+    assert result.exit_code == 1
+    text = run(["-j", "1", "."])
+    assert "All checks passed" not in text.stdout and text.exit_code == 1
+    sarif = run(["--format", "sarif", "-j", "1", "."]).json()
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    off, document = lint_json("--ignore", "FLK000", ".")
+    assert errors_of(document) == [("locked", "io", "cannot read directory: permission denied")]
+    assert off.exit_code == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_fifo_named_like_a_python_file_is_skipped_never_read(project: Path) -> None:
+    write(project, {"app.py": WARNING_ONLY})
+    os.mkfifo(project / "pipe.py")
+    for args in (["."], ["pipe.py", "app.py"]):
+        # A separate process with a deadline: reading a FIFO without a writer blocks forever.
+        result = run_process(["--format", "json", "--no-cache", *args], cwd=project, timeout=60)
+        assert result.exit_code == 1, result.stderr
+        assert codes_at(result.json()) == [("app.py", 5, 20, "FLK103")]
+        assert result.stderr == (
+            "flasklint-keys: warning: pipe.py: a named pipe (FIFO), not a regular file: skipped\n"
+        )
+    alone = run_process(["--no-cache", "pipe.py"], cwd=project, timeout=60)
+    assert alone.exit_code == 0 and "0 files checked" in alone.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_reading_never_blocks_on_a_fifo(project: Path) -> None:
+    """A file replaced by a FIFO after discovery: reported, not waited for."""
+    os.mkfifo(project / "pipe.py")
+    data, error = read_bytes(project / "pipe.py", "pipe.py")
+    assert data is None and error is not None
+    assert error.message == "cannot read: a named pipe (FIFO), not a regular file"
+
+
+LATE_BARE_EXCEPT = "try:\n    pass\nexcept:\n    pass\nexcept ValueError:\n    pass\n"
+
+
+def test_code_cpython_rejects_after_libcst_accepts_it_is_flk000(project: Path) -> None:
+    """LibCST parses a bare ``except:`` that is not last; CPython's compiler refuses it."""
+    write(project, {"late.py": LATE_BARE_EXCEPT})
+    result, document = lint_json("late.py")
+    assert document["errors"] == []
+    assert [(f["code"], f["line"], f["column"], f["message"]) for f in document["findings"]] == [
+        ("FLK000", 3, 1, "cannot parse: default 'except:' must be last")
+    ]
+    assert result.exit_code == 1
+    assert run(["--exit-zero", "-j", "1", "late.py"]).exit_code == 0
+    buffer = run_cli(
+        ["--exit-zero", "--format", "json", "-", "--stdin-filename", "x.py"],
+        stdin=LATE_BARE_EXCEPT.encode(),
+    )
+    assert buffer.exit_code == 0 and buffer.stderr == ""
+    assert [f["code"] for f in json.loads(buffer.stdout)["findings"]] == ["FLK000"]
 
 
 def test_directory_named_like_a_python_file(project: Path) -> None:

@@ -12,8 +12,10 @@ re-linted with them and reported.
 The project root of a file is the outermost of the directory holding the
 configuration in use and the nearest ancestor with ``pyproject.toml``,
 ``setup.py`` or ``setup.cfg`` (what module names are relative to); without
-either, the working directory if the file lies below it; else the file has no
-project and is linted alone.
+either, the working directory if it is the top of a git work tree (where
+pre-commit and editors run) and the file lies below it; else the file has no
+project and is linted alone -- a stray file named from ``/`` or a home
+directory never makes a run walk the whole disk.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def project_root(path: Path, config: Config, cwd: Path) -> Path | None:
     holding = [root for root in candidates if _below(path, root)]
     if holding:
         return min(holding, key=lambda root: len(root.parts))
-    return cwd if _below(path, cwd) else None
+    return cwd if _below(path, cwd) and (cwd / ".git").exists() else None
 
 
 def _config_root(config: Config, cwd: Path) -> Path | None:
