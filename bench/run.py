@@ -1,6 +1,6 @@
 """Benchmark flasklint-keys against its parsing floors and its peers, and check its findings.
 
-    python bench/run.py [--sizes 20k,100k,500k] [--out bench/RESULTS.md] [--quick]
+    python bench/run.py [--sizes 20k,100k,500k] [--out bench/RESULTS-synthetic.md] [--quick]
                         [--peers-venv /tmp/benchpeers] [--profile]
 
 For every size a seeded synthetic Flask corpus (``corpus.py``) is generated in
@@ -159,7 +159,11 @@ def size_label(lines: int) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma list of corpus sizes")
-    parser.add_argument("--out", type=Path, help="markdown results [default: bench/RESULTS.md]")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="markdown results [default: bench/RESULTS.md with --corpus, else RESULTS-synthetic.md]",
+    )
     parser.add_argument("--quick", action="store_true", help="20k only, ours and the floors")
     parser.add_argument("--peers-venv", type=Path, help="virtualenv holding bandit and ruff")
     parser.add_argument("--python", default=sys.executable, help="interpreter with the tool")

@@ -194,17 +194,18 @@ class Phases:
 
     def _phase_two(self, states: list[_State], summaries: ProjectSummaries) -> None:
         todo: list[_State] = []
+        relevance = _Relevance(summaries)
         for state in states:
             entry = state.entry
             assert entry is not None
             if state.final is not None or not state.reported:
                 continue  # unreadable, or context
             display = state.unit.file.display
-            mattering = sorted(d for d in entry.dependencies if summaries.matters(d, display))
+            mattering = sorted(d for d in entry.dependencies if relevance.matters(d, display))
             if not mattering:
                 state.final = entry.first
                 continue
-            state.deps_digest = _dependency_digest(mattering, summaries, display)
+            state.deps_digest = relevance.digest(mattering, display)
             if entry.final is not None and entry.final_digest == state.deps_digest:
                 state.final = entry.final
             else:
@@ -270,12 +271,50 @@ def _defining_module(dependency: str, by_module: dict[str, _State]) -> _State | 
     return None
 
 
-def _dependency_digest(
-    dependencies: Sequence[str], summaries: ProjectSummaries, own_path: str
-) -> str:
-    """Changes exactly when what these dependencies resolve to changes."""
-    digest = hashlib.sha256()
-    for dep in dependencies:
-        digest.update(dep.encode())
-        digest.update(summaries.describe(dep, own_path).encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()[:20]
+class _Relevance:
+    """``ProjectSummaries.matters`` and ``describe`` for every module of a run, each
+    dependency on a name judged once: thousands of modules ask about the same helpers.
+    Only ``g:``/``session:`` dependencies depend on who asks (a module's own
+    assignments do not count), and ``matters`` on whether the name is the asker's own."""
+
+    _PER_MODULE = ("g", "session")
+
+    def __init__(self, summaries: ProjectSummaries) -> None:
+        self.summaries = summaries
+        self._verdicts: dict[str, tuple[str | None, bool]] = {}
+        self._described: dict[str, bytes] = {}
+
+    def matters(self, dependency: str, own_path: str) -> bool:
+        kind, name = split_dependency(dependency)
+        if kind in self._PER_MODULE or kind == "status":
+            return self.summaries.matters(dependency, own_path)
+        verdict = self._verdicts.get(dependency)
+        if verdict is None:
+            found = self.summaries.locate(name)
+            defined_in = found[0].path if found is not None else None
+            # Asked for nobody's path: whether it matters to a module defining it elsewhere.
+            verdict = (defined_in, self.summaries.matters(dependency, "\0"))
+            self._verdicts[dependency] = verdict
+        defined_in, mattering = verdict
+        return mattering and defined_in != own_path
+
+    def digest(self, dependencies: Sequence[str], own_path: str) -> str:
+        """Changes exactly when what these dependencies resolve to changes."""
+        digest = hashlib.sha256()
+        for dep in dependencies:
+            digest.update(dep.encode())
+            digest.update(self._describe(dep, own_path))
+        return digest.hexdigest()[:20]
+
+    def _describe(self, dependency: str, own_path: str) -> bytes:
+        if split_dependency(dependency)[0] in self._PER_MODULE:
+            return self._encode(self.summaries.describe(dependency, own_path))
+        described = self._described.get(dependency)
+        if described is None:
+            described = self._encode(self.summaries.describe(dependency, own_path))
+            self._described[dependency] = described
+        return described
+
+    @staticmethod
+    def _encode(text: str) -> bytes:
+        return text.encode("utf-8", "surrogateescape")
