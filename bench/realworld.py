@@ -89,13 +89,16 @@ def prepare(source: Path, workdir: Path) -> RealCorpus:
     root = workdir / "corpus"
     if root.exists():
         shutil.rmtree(root)
-    shutil.copytree(source, root, symlinks=True)
+    # Another tool's (or our own) cache in the source is not part of the corpus.
+    shutil.copytree(source, root, symlinks=True, ignore=shutil.ignore_patterns(".*_cache"))
     files = lines = 0
     for path in root.rglob("*.py"):
         if path.is_file() and not path.is_symlink():
             files += 1
             lines += path.read_bytes().count(b"\n")
-    apps = tuple(sorted(p.name for p in root.iterdir() if p.is_dir()))
+    apps = tuple(
+        sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    )
     return RealCorpus(root, files, lines, apps)
 
 

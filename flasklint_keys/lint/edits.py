@@ -6,7 +6,7 @@ the same change as line/column ranges for tools that apply text patches.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -16,17 +16,39 @@ from ..core.model import Applicability, Edit, Fix
 from ..rules.base import NodeFix
 
 
+class ImportSite:
+    """What a module imports at its top level, and the line a new import goes on: looked
+    up once per module, not once per finding (a generated module has thousands of both)."""
+
+    def __init__(self, module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
+        self.module = module
+        self.positions = positions
+        self._imported: frozenset[str] | None = None
+        self._line: int | None = None
+
+    def edit(self, name: str) -> Edit | None:
+        if self._imported is None:
+            self._imported = frozenset(_imported_names(self.module))
+        if name in self._imported:
+            return None
+        if self._line is None:
+            self._line = _import_line(self.module, self.positions)
+        return Edit(self._line, 1, self._line, 1, f"import {name}\n")
+
+
 def text_fix(
     module: cst.Module,
     positions: Mapping[cst.CSTNode, CodeRange],
     fix: NodeFix | None,
     lines: list[str],
+    site: ImportSite | None = None,
 ) -> Fix | None:
     if fix is None:
         return None
     edits: list[Edit] = []
+    site = site or ImportSite(module, positions)
     for name in fix.imports:
-        edit = _import_edit(module, positions, name)
+        edit = site.edit(name)
         if edit is not None:
             edits.append(edit)
     for anchor, statements in fix.insert_before:
@@ -58,19 +80,15 @@ def text_fix(
     return Fix(fix.title, Applicability(fix.applicability), tuple(edits))
 
 
-def imported(module: cst.Module, name: str) -> bool:
-    """Is ``import <name>`` at module level already?"""
+def _imported_names(module: cst.Module) -> Iterator[str]:
+    """Every ``import <name>`` (without ``as``) at module level."""
     for stmt in module.body:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
-                if isinstance(small, cst.Import) and any(
-                    isinstance(alias.name, cst.Name)
-                    and alias.name.value == name
-                    and alias.asname is None
-                    for alias in small.names
-                ):
-                    return True
-    return False
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        if isinstance(alias.name, cst.Name) and alias.asname is None:
+                            yield alias.name.value
 
 
 def import_position(module: cst.Module) -> int:
@@ -85,18 +103,12 @@ def import_position(module: cst.Module) -> int:
     return index
 
 
-def _import_edit(
-    module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange], name: str
-) -> Edit | None:
-    if imported(module, name):
-        return None
+def _import_line(module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]) -> int:
     index = import_position(module)
     if index < len(module.body):
         where = positions.get(module.body[index])
-        line = where.start.line if where is not None else 1
-    else:
-        line = len(module.code.splitlines()) + 1
-    return Edit(line, 1, line, 1, f"import {name}\n")
+        return where.start.line if where is not None else 1
+    return len(module.code.splitlines()) + 1
 
 
 def _is_import_line(stmt: cst.CSTNode) -> bool:

@@ -15,7 +15,7 @@ from ..core.findings import engine_finding, finding_digest
 from ..core.model import Finding, Related
 from ..core.options import Options
 from ..rules.base import RawFinding
-from .edits import import_position, text_fix
+from .edits import ImportSite, import_position, text_fix
 from .positions import positions as node_positions
 from .suppressions import ALL, Suppressions
 
@@ -70,6 +70,7 @@ def finalise(
 ) -> list[tuple[RawFinding, Finding]]:
     positions = node_positions(module, _needed_nodes(module, raw))
     lines_of_source = source.splitlines()
+    site = ImportSite(module, positions)
     occurrences: dict[tuple[str, str], int] = {}
     findings: list[tuple[RawFinding, Finding]] = []
     seen: set[tuple[str, int, int, int, int]] = set()
@@ -105,7 +106,7 @@ def finalise(
                     end_line=where.end.line,
                     end_column=where.end.column + 1,
                     fingerprint=finding_digest(item.meta.code, display, statement_text, occurrence),
-                    fix=text_fix(module, positions, item.fix, lines_of_source),
+                    fix=text_fix(module, positions, item.fix, lines_of_source, site),
                     suppressed=suppressions.match(item.meta.code, lines) is not None,
                     related=_related(display, positions, item.related),
                 ),

@@ -34,7 +34,7 @@ from ..analysis.summary import ExportedFunction, ModuleSummary, SummaryLabel, Su
 from ..core.model import FileError, FileResult, Finding, Fix
 
 # Modules larger than this (characters) are linted in segments of about SEGMENT.
-LARGE = 1024 * 1024
+LARGE = 512 * 1024
 SEGMENT = 192 * 1024
 # The header is capped: a module with more imports than this keeps the first ones.
 HEADER_LIMIT = 64 * 1024
