@@ -58,7 +58,6 @@ def discover_project(
     cwd: Path,
     force_exclude: bool = False,
     buffer: Buffer | None = None,
-    with_context: bool = True,
 ) -> Discovery:
     """The files to report (``paths``, or the buffer) and the rest of their projects."""
     if buffer is not None:
@@ -68,7 +67,7 @@ def discover_project(
         files, errors = discover(paths, config, cwd, force_exclude)
         found = Discovery(files, errors=errors)
         named = _named_files(paths, cwd)
-    if with_context and named:
+    if named:
         _add_context(found, named, config, cwd)
     return found
 
@@ -91,17 +90,16 @@ def _named_files(paths: Sequence[str], cwd: Path) -> list[Path]:
 
 def _add_context(found: Discovery, named: list[Path], config: Config, cwd: Path) -> None:
     wanted = {file.path for file in found.targets}
-    roots = sorted(
-        {root for path in named if path in wanted for root in [project_root(path, config, cwd)]}
-        - {None},
-        key=str,
-    )
+    roots: set[Path] = set()
+    for path in named:
+        root = project_root(path, config, cwd) if path in wanted else None
+        if root is not None:
+            roots.add(root)
     taken = set(wanted)
     rules = PathRules.build((*DEFAULT_EXCLUDES, *config.exclude))
     config_root = Path(config.root).resolve()
     unreported: list[FileError] = []  # a context file the walk cannot read is not the user's
-    for root in roots:
-        assert root is not None
+    for root in sorted(roots, key=str):
         # The walk spells paths below the root it starts from ("../svc/keys.py" from
         # inside svc/); display paths are relative to the working directory.
         respell = not root.is_relative_to(cwd)
