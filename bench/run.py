@@ -1,6 +1,6 @@
 """Benchmark flasklint-keys against its parsing floors and its peers, and check its findings.
 
-    python bench/run.py [--sizes 20k,100k,500k] [--out bench/RESULTS.md] [--quick]
+    python bench/run.py [--sizes 20k,100k,500k] [--out bench/RESULTS-synthetic.md] [--quick]
                         [--peers-venv /tmp/benchpeers] [--profile]
 
 For every size a seeded synthetic Flask corpus (``corpus.py``) is generated in
@@ -60,7 +60,7 @@ CONTENDED = 0.25
 _MEASURE = r"""
 import json, os, resource, subprocess, sys, time
 
-cmd, cwd, stdout_path, stderr_path, interval = json.loads(sys.argv[1])
+cmd, cwd, stdout_path, stderr_path, interval, stdin_path = json.loads(sys.argv[1])
 page = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -103,10 +103,11 @@ def machine_busy():
     return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
-with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err, \
+        open(stdin_path or os.devnull, "rb") as given:
     busy_before = machine_busy()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdin=given, stdout=out, stderr=err)
     peak = 0
     while True:
         try:
@@ -158,7 +159,11 @@ def size_label(lines: int) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma list of corpus sizes")
-    parser.add_argument("--out", type=Path, help="markdown results [default: bench/RESULTS.md]")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="markdown results [default: bench/RESULTS.md with --corpus, else RESULTS-synthetic.md]",
+    )
     parser.add_argument("--quick", action="store_true", help="20k only, ours and the floors")
     parser.add_argument("--peers-venv", type=Path, help="virtualenv holding bandit and ruff")
     parser.add_argument("--python", default=sys.executable, help="interpreter with the tool")
@@ -184,6 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile", action="store_true", help="also cProfile the tool (-j 1) on the middle size"
     )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        help="benchmark a real tree instead (e.g. the development corpus built with "
+        "../shared/realworld/build_corpus.sh); it is copied, never edited",
+    )
+    parser.add_argument(
+        "--edit",
+        default="ctfd/CTFd/auth.py",
+        help="with --corpus: the file an incremental run edits [default: ctfd/CTFd/auth.py]",
+    )
+    parser.add_argument("--note", help="a line for the report (e.g. why numbers are provisional)")
     return parser
 
 
@@ -209,10 +226,11 @@ class Settings:
 def settings_from(args: argparse.Namespace, argv: Sequence[str]) -> Settings:
     sizes = (20_000,) if args.quick else tuple(parse_size(s) for s in args.sizes.split(","))
     tool = tuple(shlex.split(args.tool)) if args.tool else default_tool(args.python)
-    peers = not args.quick
+    peers = not args.quick or args.corpus is not None
     # --quick is the inner-loop check: a quiet machine is not worth waiting for there.
     default_wait = 0.0 if args.quick else 20.0
-    out = args.out if args.out is not None or args.quick else BENCH_DIR / "RESULTS.md"
+    default_out = BENCH_DIR / ("RESULTS.md" if args.corpus is not None else "RESULTS-synthetic.md")
+    out = args.out if args.out is not None or args.quick else default_out
     return Settings(
         sizes=sizes,
         quick=args.quick,
@@ -241,7 +259,8 @@ def default_tool(python: str) -> tuple[str, ...]:
 
 def find_peer(name: str, venv: Path | None) -> str | None:
     if venv is not None:
-        candidate = venv / "bin" / name
+        # Absolute: the peers run from inside the corpus, not from where the path was given.
+        candidate = venv.absolute() / "bin" / name
         return str(candidate) if candidate.exists() else None
     return shutil.which(name)
 
@@ -289,9 +308,13 @@ def wait_for_quiet(limit: float, threshold: float = 0.2) -> None:
         time.sleep(2)
 
 
-def measure(cmd: Sequence[str], cwd: Path, stdout: Path, scratch: Path) -> Sample:
+def measure(
+    cmd: Sequence[str], cwd: Path, stdout: Path, scratch: Path, stdin: Path | None = None
+) -> Sample:
+    """Run ``cmd`` once in a fresh wrapper process (standard input from ``stdin``)."""
     stderr = scratch / "stderr.txt"
-    payload = json.dumps([list(cmd), str(cwd), str(stdout), str(stderr), SAMPLE_INTERVAL])
+    given = str(stdin) if stdin is not None else None
+    payload = json.dumps([list(cmd), str(cwd), str(stdout), str(stderr), SAMPLE_INTERVAL, given])
     proc = subprocess.run(
         [sys.executable, "-c", _MEASURE, payload], capture_output=True, text=True, check=True
     )
@@ -893,6 +916,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     settings = settings_from(args, argv)
+    if args.corpus is not None:
+        import realworld  # the real-code benchmark shares this module's measuring
+
+        return realworld.main(settings, args)
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
         return run(settings, args.workdir.resolve())

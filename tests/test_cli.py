@@ -153,6 +153,112 @@ def test_nonexistent_path_exits_2(project: Path) -> None:
     assert result.stderr == "flasklint-keys: error: missing.py: no such file or directory\n"
 
 
+# Mode flags that contradict each other, and the message naming both.
+CONTRADICTIONS = [
+    (["--add-noqa", "--diff"], "--add-noqa cannot be combined with --diff"),
+    (["--add-noqa", "--fix"], "--add-noqa cannot be combined with --fix"),
+    (
+        ["--add-noqa", "--write-baseline", "b.json"],
+        "--add-noqa cannot be combined with --write-baseline",
+    ),
+    (["--write-baseline", "b.json", "--fix"], "--write-baseline cannot be combined with --fix"),
+    (["--write-baseline", "b.json", "--diff"], "--write-baseline cannot be combined with --diff"),
+    (
+        ["--write-baseline", "b.json", "--baseline", "old.json"],
+        "--write-baseline cannot be combined with --baseline",
+    ),
+    (["--list-rules", "--explain", "FLK101"], "--list-rules cannot be combined with --explain"),
+    (["--list-rules", "--fix"], "--list-rules cannot be combined with --fix"),
+    (["--explain", "FLK101", "--diff"], "--explain cannot be combined with --diff"),
+    (["--explain", "FLK101", "--add-noqa"], "--explain cannot be combined with --add-noqa"),
+    (["--list-rules", "app.py"], "--list-rules takes no PATH"),
+    (["--explain", "FLK101", "-"], "--explain takes no PATH"),
+    (["--unsafe-fixes", "app.py"], "--unsafe-fixes needs --fix or --diff"),
+    (["--unsafe-fixes", "--add-noqa"], "--unsafe-fixes needs --fix or --diff"),
+    (["--no-cache", "--cache-dir", "c"], "--no-cache cannot be combined with --cache-dir"),
+    (["--diff", "-o", "r.txt"], "--diff writes no report; --output would be ignored"),
+    (["--diff", "--format", "json"], "--diff writes no report; --format would be ignored"),
+    (
+        ["--add-noqa", "--sarif-output", "r.sarif"],
+        "--add-noqa writes no report; --sarif-output would be ignored",
+    ),
+    (
+        ["--write-baseline", "b.json", "--statistics"],
+        "--write-baseline writes no report; --statistics would be ignored",
+    ),
+    (
+        ["--fix", "-", "--format", "json"],
+        "--fix on standard input writes no report; --format would be ignored",
+    ),
+    (["--add-noqa", "-"], "--add-noqa edits files; it cannot be used with standard input"),
+    (["-", "app.py"], "PATH '-' (standard input) cannot be combined with other paths"),
+    (["--stdin-filename", "x.py", "app.py"], "--stdin-filename needs PATH '-'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), CONTRADICTIONS, ids=lambda v: " ".join(v) if isinstance(v, list) else ""
+)
+def test_contradictory_flags_exit_2_naming_them(
+    project: Path, args: list[str], message: str
+) -> None:
+    before = (project / "app.py").read_text(encoding="utf-8")
+    result = run(args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"flasklint-keys: error: {message}\n"
+    assert (project / "app.py").read_text(encoding="utf-8") == before
+    assert not (project / "b.json").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--fix", "--diff"], ["--diff", "--unsafe-fixes"], ["--fix", "--format", "json"]],
+)
+def test_compatible_mode_flags_are_accepted(project: Path, args: list[str]) -> None:
+    """--fix --diff shows what --fix would do (as ruff); --fix reports what is left."""
+    assert run([*args, "--no-cache", "app.py"]).exit_code in (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "configured", "message"),
+    [
+        (["--select", ""], None, "--select selects no rule (an empty list)"),
+        (["--select", " , "], None, "--select selects no rule (an empty list)"),
+        ([], "select = []", "'select' is empty: no rule would run"),
+        (
+            ["--ignore", "ALL"],
+            None,
+            "no rule is enabled: the selection and ignores leave nothing to run",
+        ),
+    ],
+)
+def test_an_empty_selection_is_a_usage_error(
+    project: Path, args: list[str], configured: str | None, message: str
+) -> None:
+    if configured is not None:
+        write(project, {"pyproject.toml": f"[tool.flasklint-keys]\n{configured}\n"})
+    result = run([*args, "app.py"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("flasklint-keys: error: ")
+    assert result.stderr.endswith(f"{message}\n")
+
+
+@pytest.mark.parametrize("table", ["flasklint_keys", "flasklint.keys", "FlaskLint-Keys"])
+@pytest.mark.parametrize("where", ["pyproject.toml", "flasklint-keys.toml"])
+def test_a_misspelt_table_is_refused_with_a_suggestion(
+    project: Path, table: str, where: str
+) -> None:
+    write(project, {where: f'[tool.{table}]\nselect = ["FLK101"]\n'})
+    for args in (["app.py"], ["--config", where, "app.py"]):
+        result = run(args)
+        assert result.exit_code == 2
+        assert result.stderr.endswith(
+            f"[tool.{table}] is not read: did you mean [tool.flasklint-keys]?\n"
+        ), result.stderr
+
+
 def test_missing_explicit_config_exits_2(project: Path) -> None:
     result = run(["--config", "nope.toml", "app.py"])
     assert result.exit_code == 2
@@ -266,22 +372,40 @@ def test_json_is_deterministic(project: Path) -> None:
     assert "time" not in first.stdout
 
 
-def test_json_reports_unreadable_files_as_errors(project: Path) -> None:
+def test_json_reports_undecodable_files_as_flk000(project: Path) -> None:
     (project / "bad.py").write_bytes(b"x = '\xff'\n")
+    write(project, {"app.py": "x = 1\n"})
     result = run(["--format", "json", "."])
     document = result.json()
-    assert document["errors"] == [
-        {
-            "path": "bad.py",
-            "message": "cannot decode as utf-8: invalid byte 0xff at line 1, column 6"
+    assert document["errors"] == []
+    bad = [f for f in document["findings"] if f["path"] == "bad.py"]
+    assert [(f["code"], f["severity"], f["line"], f["column"], f["message"]) for f in bad] == [
+        (
+            "FLK000",
+            "error",
+            1,
+            1,
+            "cannot decode as utf-8: invalid byte 0xff at line 1, column 6"
             " (if the file is not UTF-8, declare its encoding in a PEP 263 coding line)",
-            "kind": "decode",
-        }
+        )
     ]
-    assert document["summary"]["errors"] == 1
     assert document["summary"]["files"] == 2
-    # The undecodable file is skipped, not fatal: the app's findings decide the exit code.
+    # The run goes on, and fails: nothing passes without having been read.
     assert result.exit_code == 1
+    assert run(["--format", "json", "--exit-zero", "."]).exit_code == 0
+
+
+def test_undecodable_file_with_flk000_off_is_an_error(project: Path) -> None:
+    (project / "bad.py").write_bytes(b"x = '\xff'\n")
+    write(project, {"app.py": "x = 1\n"})
+    result = run(["--format", "json", "--ignore", "FLK000", "."])
+    document = result.json()
+    assert [(e["path"], e["kind"]) for e in document["errors"]] == [("bad.py", "decode")]
+    assert document["findings"] == []
+    assert result.exit_code == 2
+    text = run(["--ignore", "FLK000", "."])
+    assert "All checks passed" not in text.stdout
+    assert "Not all checks ran: 1 file could not be linted (2 files checked)." in text.stdout
 
 
 # -- text --------------------------------------------------------------------------------------
@@ -342,7 +466,9 @@ def test_quiet_still_shows_files_that_could_not_be_read(project: Path) -> None:
     (project / "bad.py").write_bytes(b"\xff\n")
     lines = run(["-q", "."]).stdout.splitlines()
     assert len(lines) == 3
-    assert lines[2].startswith("error: bad.py: cannot decode as utf-8: invalid byte 0xff")
+    assert lines[2].startswith("bad.py:1:1: FLK000 [parse-error] cannot decode as utf-8: invalid")
+    lines = run(["-q", "--ignore", "FLK000", "."]).stdout.splitlines()
+    assert lines[-1].startswith("error: bad.py: cannot decode as utf-8: invalid byte 0xff")
 
 
 def test_statistics(project: Path) -> None:
@@ -481,8 +607,15 @@ def test_version(project: Path) -> None:
 # -- selection ---------------------------------------------------------------------------------
 
 
-def _codes(args: list[str]) -> list[str]:
+def _codes(args: list[str]) -> list[str] | None:
+    """The codes found, or None for a selection that leaves no rule to run (exit 2)."""
     result = run(["--format", "json", *args, "app.py"])
+    if result.exit_code == 2:
+        assert result.stderr == (
+            "flasklint-keys: error: no rule is enabled: the selection and ignores leave"
+            " nothing to run\n"
+        )
+        return None
     assert result.exit_code in (0, 1), result.stderr
     return [f["code"] for f in result.json()["findings"]]
 
@@ -498,17 +631,17 @@ def _codes(args: list[str]) -> list[str]:
         (["--ignore", "FLK101"], ["FLK103"]),
         (["--ignore", "FLK1"], []),
         # The most specific selector wins, whatever the option order.
-        (["--select", "FLK1", "--ignore", "FLK10"], []),
+        (["--select", "FLK1", "--ignore", "FLK10"], None),
         (["--select", "FLK1", "--ignore", "FLK10", "--extend-select", "FLK101"], ["FLK101"]),
         (["--ignore", "FLK1", "--select", "FLK103"], ["FLK103"]),
         (["--select", "FLK103", "--ignore", "FLK1"], ["FLK103"]),
-        # On a tie, ignore wins.
-        (["--select", "FLK103", "--ignore", "FLK103"], []),
+        # On a tie, ignore wins (and with nothing left to run, that is a usage error).
+        (["--select", "FLK103", "--ignore", "FLK103"], None),
         (["--select", "FLK103", "--extend-select", "FLK101"], ["FLK103", "FLK101"]),
         (["--select", "FLK101, FLK103,"], ["FLK103", "FLK101"]),
     ],
 )
-def test_selection(project: Path, args: list[str], expected: list[str]) -> None:
+def test_selection(project: Path, args: list[str], expected: list[str] | None) -> None:
     assert _codes(args) == expected
 
 
@@ -519,7 +652,7 @@ def test_selection(project: Path, args: list[str], expected: list[str]) -> None:
         ('ignore = ["FLK103"]', ["--select", "FLK103"], ["FLK103"]),
         ('select = ["FLK101"]', ["--select", "FLK103"], ["FLK103"]),
         # --ignore / --extend-select edit the configured result.
-        ('select = ["FLK101"]', ["--ignore", "FLK1"], []),
+        ('select = ["FLK101"]', ["--ignore", "FLK1"], None),
         ('ignore = ["FLK1"]', ["--extend-select", "FLK103"], ["FLK103"]),
         ('select = ["FLK103"]', ["--extend-select", "FLK101"], ["FLK103", "FLK101"]),
         ('ignore = ["FLK101"]', ["--ignore", "FLK103"], []),
@@ -527,7 +660,7 @@ def test_selection(project: Path, args: list[str], expected: list[str]) -> None:
     ],
 )
 def test_command_line_selection_layers_over_the_configuration(
-    project: Path, configured: str, args: list[str], expected: list[str]
+    project: Path, configured: str, args: list[str], expected: list[str] | None
 ) -> None:
 
     write(project, {"pyproject.toml": f"[tool.flasklint-keys]\n{configured}\n"})

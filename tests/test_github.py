@@ -107,3 +107,25 @@ def test_cli_github_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         f"title=FLK101 secret-in-log::{escape_data(message)}\n"
     )
     assert outcome.stderr == ""
+
+
+def test_control_characters_are_percent_encoded_not_stripped() -> None:
+    """The console strips (or obeys) raw control characters; an annotation whose file name
+    lost one would point at a file that does not exist."""
+    path = "evil\x1b[31m\x07.py"
+    output = _render(_finding(path=path, message="bell \x07 here"))
+    assert output.startswith("::error file=evil%1B[31m%07.py,line=12,")
+    assert output.endswith("::bell %07 here\n")
+    assert escape_data("tab\there\x7f\x85") == "tab%09here%7F%C2%85"
+
+
+def test_cli_github_format_keeps_a_control_character_in_a_file_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "evil\x1b.py").write_text(
+        'import logging\nfrom flask import request\nlogging.info("%s", request.url)\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    outcome = run_cli(["--format", "github", "--no-cache", "."])
+    assert outcome.stdout.startswith("::warning file=evil%1B.py,line=3,")

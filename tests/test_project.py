@@ -206,13 +206,13 @@ def test_unreadable_file_is_not_cached(project: Path, monkeypatch: pytest.Monkey
 
     def denied(path: Path, display: str) -> tuple[bytes | None, FileError | None]:
         if display == "svc/views/items.py":
-            return None, FileError(display, "permission denied", "io")
+            return None, FileError(display, "cannot read: permission denied", "io")
         return real(path, display)
 
     monkeypatch.setattr(source_module, "read_bytes", denied)
     result, _ = _cached_run(project)
-    assert [(e.path, e.message) for e in result.errors] == [
-        ("svc/views/items.py", "permission denied")
+    assert [(f.path, f.code, f.message) for f in result.findings if f.code == "FLK000"] == [
+        ("svc/views/items.py", "FLK000", "cannot read: permission denied")
     ]
     monkeypatch.setattr(source_module, "read_bytes", real)
     result, stats = _cached_run(project)
@@ -271,7 +271,7 @@ def test_a_planted_cache_cannot_hide_findings(project: Path, tmp_path: Path) -> 
             if entry[stage] is not None:
                 entry[stage]["findings"] = []
         item[1] = json.dumps(entry)
-    last_run = document["last_run"]
+    (last_run,) = document["last_runs"]
     assert last_run["stages"]
     last_run["stages"] = {}
     cache_file.write_text(json.dumps(document), encoding="utf-8")

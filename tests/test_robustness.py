@@ -8,6 +8,7 @@ lead out of it, and control characters or markup in its source print literally.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -20,14 +21,17 @@ from typing import Any
 import libcst as cst
 import pytest
 from cli_support import APP, APP_FINDINGS, Run, codes_at, run, run_process, write
+from clirun import run_cli
 
 import flasklint_keys.lint.engine as engine
 import flasklint_keys.modes.session as session
+import flasklint_keys.run.discovery as discovery
 from flasklint_keys.analysis.index import ModuleIndex, build_index
 from flasklint_keys.core.options import Options
 from flasklint_keys.lint.engine import lint_source
 from flasklint_keys.rules import all_rules
 from flasklint_keys.rules.debug_mode import DebugModeEnabled
+from flasklint_keys.run.source import read_bytes
 
 ALL_RULES = all_rules()
 
@@ -53,6 +57,15 @@ def lint_json(*args: str) -> tuple[Run, dict[str, Any]]:
 
 def errors_of(document: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(e["path"], e["kind"], e["message"]) for e in document["errors"]]
+
+
+def input_failures(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """FLK000 findings for input that could not be read or decoded: (path, message)."""
+    return [
+        (f["path"], f["message"])
+        for f in document["findings"]
+        if f["code"] == "FLK000" and f["message"].startswith(("cannot read", "cannot decode"))
+    ]
 
 
 # -- files that do not parse -------------------------------------------------------------------
@@ -170,24 +183,24 @@ def test_invalid_utf8_without_a_coding_line(project: Path) -> None:
     (project / "bad.py").write_bytes(b"# comment\nname = 'caf\xe9'\n")
     write(project, {"app.py": WARNING_ONLY})
     result, document = lint_json(".")
-    assert errors_of(document) == [
+    assert document["errors"] == []
+    assert input_failures(document) == [
         (
             "bad.py",
-            "decode",
             "cannot decode as utf-8: invalid byte 0xe9 at line 2, column 12"
             " (if the file is not UTF-8, declare its encoding in a PEP 263 coding line)",
         )
     ]
-    # Reported and skipped; the other file is linted and decides the exit code.
-    assert codes_at(document) == [("app.py", 5, 20, "FLK103")]
+    # Reported (and failing the run); the other file is linted too.
+    assert codes_at(document) == [("app.py", 5, 20, "FLK103"), ("bad.py", 1, 1, "FLK000")]
     assert result.exit_code == 1
 
 
 def test_invalid_utf8_on_the_first_line(project: Path) -> None:
     (project / "bad.py").write_bytes(b"\xff\xfe = 1\n")
     result, document = lint_json(".")
-    assert result.exit_code == 0
-    assert errors_of(document)[0][2].startswith(
+    assert result.exit_code == 1
+    assert input_failures(document)[0][1].startswith(
         "cannot decode as utf-8: invalid byte 0xff at line 1, column 1"
     )
 
@@ -195,8 +208,8 @@ def test_invalid_utf8_on_the_first_line(project: Path) -> None:
 def test_bytes_invalid_in_the_declared_encoding(project: Path) -> None:
     (project / "bad.py").write_bytes(b"# coding: ascii\nx = '\xe9'\n")
     _, document = lint_json(".")
-    assert errors_of(document) == [
-        ("bad.py", "decode", "cannot decode as ascii: invalid byte 0xe9 at line 2, column 6")
+    assert input_failures(document) == [
+        ("bad.py", "cannot decode as ascii: invalid byte 0xe9 at line 2, column 6")
     ]
 
 
@@ -210,9 +223,9 @@ def test_bytes_invalid_in_the_declared_encoding(project: Path) -> None:
 def test_bad_coding_lines(project: Path, data: bytes, message: str) -> None:
     (project / "bad.py").write_bytes(data)
     result, document = lint_json(".")
-    assert result.exit_code == 0
-    assert errors_of(document) == [("bad.py", "decode", message)]
-    assert "error: bad.py: " + message in run(["bad.py"]).stdout
+    assert result.exit_code == 1
+    assert input_failures(document) == [("bad.py", message)]
+    assert "bad.py:1:1: FLK000 [parse-error] " + message in run(["bad.py"]).stdout
 
 
 # -- what is on disk ---------------------------------------------------------------------------
@@ -235,8 +248,8 @@ def test_unreadable_file(project: Path) -> None:
         result, document = lint_json(".")
     finally:
         target.chmod(0o644)
-    assert errors_of(document) == [("secret.py", "io", "permission denied")]
-    assert result.exit_code == 0
+    assert input_failures(document) == [("secret.py", "cannot read: permission denied")]
+    assert result.exit_code == 1
 
 
 def _symlink(link: Path, target: str | Path) -> None:
@@ -250,16 +263,17 @@ def test_broken_symlink_in_a_directory(project: Path) -> None:
     write(project, {"app.py": WARNING_ONLY})
     _symlink(project / "gone.py", "nowhere.py")
     result, document = lint_json(".")
-    assert errors_of(document) == [("gone.py", "io", "broken symbolic link")]
-    assert codes_at(document) == [("app.py", 5, 20, "FLK103")]
+    assert input_failures(document) == [("gone.py", "cannot read: broken symbolic link")]
+    assert codes_at(document) == [("app.py", 5, 20, "FLK103"), ("gone.py", 1, 1, "FLK000")]
     assert result.exit_code == 1
 
 
 def test_broken_symlink_named_explicitly(project: Path) -> None:
     _symlink(project / "gone.py", "nowhere.py")
     result, document = lint_json("gone.py")
-    assert errors_of(document) == [("gone.py", "io", "broken symbolic link")]
-    assert result.exit_code == 0
+    assert input_failures(document) == [("gone.py", "cannot read: broken symbolic link")]
+    assert document["summary"]["files"] == 1
+    assert result.exit_code == 1
 
 
 def test_symlink_loops(project: Path) -> None:
@@ -270,16 +284,89 @@ def test_symlink_loops(project: Path) -> None:
     (project / "pkg").mkdir()
     _symlink(project / "pkg" / "again", "..")
     result, document = lint_json(".")
-    assert errors_of(document) == [
-        ("loop_a.py", "io", "symbolic link loop"),
-        ("loop_b.py", "io", "symbolic link loop"),
-        ("self.py", "io", "symbolic link loop"),
+    assert input_failures(document) == [
+        ("loop_a.py", "cannot read: symbolic link loop"),
+        ("loop_b.py", "cannot read: symbolic link loop"),
+        ("self.py", "cannot read: symbolic link loop"),
     ]
-    assert codes_at(document) == [("app.py", 5, 20, "FLK103")]
+    assert ("app.py", 5, 20, "FLK103") in codes_at(document)
     assert result.exit_code == 1
     explicit, document = lint_json("self.py")
-    assert errors_of(document) == [("self.py", "io", "symbolic link loop")]
-    assert explicit.exit_code == 0
+    assert input_failures(document) == [("self.py", "cannot read: symbolic link loop")]
+    assert explicit.exit_code == 1
+    # Never "All checks passed", and a failed SARIF invocation.
+    assert "All checks passed" not in run(["self.py"]).stdout
+    sarif = run(["--format", "sarif", "self.py"]).json()
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
+
+
+def test_unreadable_directory_fails_the_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root, chmod cannot lock a directory: the listing itself is refused here."""
+    write(project, {"app.py": "x = 1\n", "locked/secret.py": WARNING_ONLY})
+    real = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(discovery.os, "scandir", scandir)
+    result, document = lint_json(".")
+    assert input_failures(document) == [("locked", "cannot read directory: permission denied")]
+    assert result.exit_code == 1
+    text = run(["-j", "1", "."])
+    assert "All checks passed" not in text.stdout and text.exit_code == 1
+    sarif = run(["--format", "sarif", "-j", "1", "."]).json()
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    off, document = lint_json("--ignore", "FLK000", ".")
+    assert errors_of(document) == [("locked", "io", "cannot read directory: permission denied")]
+    assert off.exit_code == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_fifo_named_like_a_python_file_is_skipped_never_read(project: Path) -> None:
+    write(project, {"app.py": WARNING_ONLY})
+    os.mkfifo(project / "pipe.py")
+    for args in (["."], ["pipe.py", "app.py"]):
+        # A separate process with a deadline: reading a FIFO without a writer blocks forever.
+        result = run_process(["--format", "json", "--no-cache", *args], cwd=project, timeout=60)
+        assert result.exit_code == 1, result.stderr
+        assert codes_at(result.json()) == [("app.py", 5, 20, "FLK103")]
+        assert result.stderr == (
+            "flasklint-keys: warning: pipe.py: a named pipe (FIFO), not a regular file: skipped\n"
+        )
+    alone = run_process(["--no-cache", "pipe.py"], cwd=project, timeout=60)
+    assert alone.exit_code == 0 and "0 files checked" in alone.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_reading_never_blocks_on_a_fifo(project: Path) -> None:
+    """A file replaced by a FIFO after discovery: reported, not waited for."""
+    os.mkfifo(project / "pipe.py")
+    data, error = read_bytes(project / "pipe.py", "pipe.py")
+    assert data is None and error is not None
+    assert error.message == "cannot read: a named pipe (FIFO), not a regular file"
+
+
+LATE_BARE_EXCEPT = "try:\n    pass\nexcept:\n    pass\nexcept ValueError:\n    pass\n"
+
+
+def test_code_cpython_rejects_after_libcst_accepts_it_is_flk000(project: Path) -> None:
+    """LibCST parses a bare ``except:`` that is not last; CPython's compiler refuses it."""
+    write(project, {"late.py": LATE_BARE_EXCEPT})
+    result, document = lint_json("late.py")
+    assert document["errors"] == []
+    assert [(f["code"], f["line"], f["column"], f["message"]) for f in document["findings"]] == [
+        ("FLK000", 3, 1, "cannot parse: default 'except:' must be last")
+    ]
+    assert result.exit_code == 1
+    assert run(["--exit-zero", "-j", "1", "late.py"]).exit_code == 0
+    buffer = run_cli(
+        ["--exit-zero", "--format", "json", "-", "--stdin-filename", "x.py"],
+        stdin=LATE_BARE_EXCEPT.encode(),
+    )
+    assert buffer.exit_code == 0 and buffer.stderr == ""
+    assert [f["code"] for f in json.loads(buffer.stdout)["findings"]] == ["FLK000"]
 
 
 def test_directory_named_like_a_python_file(project: Path) -> None:

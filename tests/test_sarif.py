@@ -6,6 +6,7 @@ import functools
 import importlib.resources
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -510,8 +511,16 @@ def test_errors_become_notifications_and_internal_errors_fail_the_invocation() -
             ("locked.py", "permission denied"),
         )
     ]
+    # Input that could not be read fails the invocation too (as an error with FLK000 off,
+    # or as an FLK000 finding); a parse error is a finding about the code, not a failure.
     io_only = _run(_result_with_everything(errors=errors[1:]))
-    assert io_only["invocations"][0]["executionSuccessful"] is True
+    assert io_only["invocations"][0]["executionSuccessful"] is False
+    unread = _finding(code="FLK000", name="parse-error", message="cannot read: permission denied")
+    as_finding = _run(_result_with_everything(findings=(unread,), sources={}))
+    assert as_finding["invocations"][0]["executionSuccessful"] is False
+    unparsed = replace(unread, message="cannot parse: invalid syntax")
+    parse_only = _run(_result_with_everything(findings=(unparsed,), sources={}))
+    assert parse_only["invocations"][0]["executionSuccessful"] is True
 
 
 def test_regions_are_never_inverted_or_zero_and_uris_stay_relative() -> None:

@@ -93,11 +93,11 @@ def test_stdin_is_decoded_like_a_source_file(project: Path) -> None:
     _, report = _json(["-", "--stdin-filename", "a.py"], source.encode("latin-1"))
     assert _found(report) == [("a.py", "FLK101", 4), ("a.py", "FLK402", 5)]
     code, report = _json(["-", "--stdin-filename", "a.py"], b"x = '\xff'\n")
-    assert code == 0
-    assert report["errors"] == [
-        {"path": "a.py", "message": report["errors"][0]["message"], "kind": "decode"}
-    ]
-    assert report["errors"][0]["message"].startswith("cannot decode as utf-8: invalid byte 0xff")
+    assert code == 1
+    assert report["errors"] == []
+    (finding,) = report["findings"]
+    assert (finding["path"], finding["code"], finding["line"]) == ("a.py", "FLK000", 1)
+    assert finding["message"].startswith("cannot decode as utf-8: invalid byte 0xff")
 
 
 def test_stdin_in_every_format(project: Path) -> None:

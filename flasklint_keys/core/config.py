@@ -306,7 +306,35 @@ def _has_tool_table(path: Path) -> bool:
             raise ConfigError(f"invalid TOML in {path}: {exc}") from None
         return False
     tool = data.get("tool")
-    return isinstance(tool, dict) and TOOL_KEY in tool
+    if not isinstance(tool, dict):
+        return False
+    _refuse_misspelt_table(tool, path)
+    return TOOL_KEY in tool
+
+
+def _refuse_misspelt_table(tool: Mapping[str, Any], path: Path) -> None:
+    """``[tool.flasklint_keys]`` would be ignored without a word: say what was meant."""
+    for key, value in tool.items():
+        spelt = _misspelt_table(str(key), value)
+        if spelt is not None:
+            raise ConfigError(
+                f"{path}: [tool.{spelt}] is not read: did you mean [tool.{TOOL_KEY}]?"
+            )
+
+
+def _misspelt_table(key: str, value: object) -> str | None:
+    def squash(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch not in "-_. ")
+
+    if key == TOOL_KEY:
+        return None
+    if squash(key) == squash(TOOL_KEY):
+        return key
+    if isinstance(value, dict):  # [tool.flasklint.keys]
+        for inner in value:
+            if squash(f"{key}{inner}") == squash(TOOL_KEY):
+                return f"{key}.{inner}"
+    return None
 
 
 def load_config(path: Path, known_codes: Iterable[str]) -> Config:
@@ -317,11 +345,13 @@ def load_config(path: Path, known_codes: Iterable[str]) -> Config:
         raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+    tool = data.get("tool")
+    if isinstance(tool, dict):
+        _refuse_misspelt_table(tool, path)
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         table = tool.get(TOOL_KEY, {}) if isinstance(tool, dict) else {}
     else:
-        tool = data.get("tool")
         nested = tool.get(TOOL_KEY) if isinstance(tool, dict) else None
         table = nested if isinstance(nested, dict) else data
     if not isinstance(table, dict):

@@ -16,17 +16,34 @@ from ..rules._imports import import_line, placement
 from ..rules.base import NodeFix
 
 
+class ImportSite:
+    """Where each new import goes, looked up once per module and name, not once per
+    finding (a generated module has thousands of findings)."""
+
+    def __init__(self, module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
+        self.module = module
+        self.positions = positions
+        self._edits: dict[str, Edit | None] = {}
+
+    def edit(self, name: str) -> Edit | None:
+        if name not in self._edits:
+            self._edits[name] = _import_edit(self.module, self.positions, name)
+        return self._edits[name]
+
+
 def text_fix(
     module: cst.Module,
     positions: Mapping[cst.CSTNode, CodeRange],
     fix: NodeFix | None,
     lines: list[str],
+    site: ImportSite | None = None,
 ) -> Fix | None:
     if fix is None:
         return None
     edits: list[Edit] = []
+    site = site or ImportSite(module, positions)
     for name in fix.imports:
-        edit = _import_edit(module, positions, name)
+        edit = site.edit(name)
         if edit is not None:
             edits.append(edit)
     for anchor, statements in fix.insert_before:

@@ -24,11 +24,12 @@ from ..analysis.summarise import summarise
 from ..analysis.summary import ModuleSummary
 from ..core import catalog
 from ..core.config import ignored_for_path, is_test_file
+from ..core.findings import engine_finding
 from ..core.model import FileError, FileResult, Finding
 from ..core.options import Options
 from ..rules import all_rules
 from ..rules.base import RawFinding, RuleContext
-from .findings import engine_finding, finalise, reports_unused_suppressions, unused_suppressions
+from .findings import finalise, reports_unused_suppressions, unused_suppressions
 from .suppressions import has_skip_file, parse_suppressions
 from .traversal import run_rules
 
@@ -205,25 +206,34 @@ def _lint_source(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        return _parse_error(source, display, options, exc)
+        return _parse_error(
+            source, display, options, (exc.raw_line, exc.raw_column + 1, exc.message)
+        )
+    except cst.CSTValidationError as exc:
+        # LibCST's grammar is looser than CPython's in places its node constructors then
+        # refuse (a bare ``except:`` that is not the last handler): the code does not parse.
+        return _parse_error(source, display, options, (1, 1, str(exc)))
     except (MemoryError, ValueError) as exc:
         # RecursionError is left to lint_source, which retries with a deeper stack.
-        return FileResult(
-            display,
-            errors=(FileError(display, f"cannot parse: {type(exc).__name__}: {exc}", "parse"),),
-        )
+        return _parse_error(source, display, options, (1, 1, f"{type(exc).__name__}: {exc}"))
     return _lint_module(module, source, display, options, project, on_analysis)
 
 
 def _parse_error(
-    source: str, display: str, options: Options, exc: cst.ParserSyntaxError
+    source: str, display: str, options: Options, where: tuple[int, int, str]
 ) -> FileResult:
+    """FLK000 where LibCST failed (``where``: line, column, message), located by CPython's
+    own parser when it rejects the code too, as it does better."""
     if catalog.PARSE_ERROR not in options.enabled:
         return FileResult(display)
-    line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
-    # CPython's own parser locates errors better; prefer it when it also fails.
+    line, column, message = where
     try:
         _compile_check(source)
+        # Some rules (a bare ``except:`` that is not last) are enforced only by CPython's
+        # compiler, after its parser: compiling (never running) the code locates them.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, display, "exec", dont_inherit=True)
     except SyntaxError as syntax:
         line, column, message = syntax.lineno or line, syntax.offset or 1, syntax.msg
     except (ValueError, RecursionError, MemoryError) as err:

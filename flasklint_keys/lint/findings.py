@@ -3,7 +3,6 @@ suppressions, fingerprints, text edits — computed only for files with findings
 
 from __future__ import annotations
 
-import hashlib
 import io
 import tokenize
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -12,39 +11,13 @@ import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
 
 from ..core import catalog
-from ..core.model import Finding, Related, RuleMeta
+from ..core.findings import engine_finding, finding_digest
+from ..core.model import Finding, Related
 from ..core.options import Options
 from ..rules.base import RawFinding
-from .edits import import_anchor, text_fix
+from .edits import ImportSite, import_anchor, text_fix
 from .positions import positions as node_positions
 from .suppressions import ALL, Suppressions
-
-
-def engine_finding(
-    meta: RuleMeta,
-    display: str,
-    line: int,
-    columns: tuple[int, int],
-    message: str,
-    statement_text: str,
-    occurrence: int = 0,
-    suppressed: bool = False,
-) -> Finding:
-    """A finding of a rule the engine reports itself (FLK000, FLK001): one line, no fix."""
-    return Finding(
-        code=meta.code,
-        name=meta.name,
-        severity=meta.severity,
-        message=message,
-        fix_suggestion=meta.fix_suggestion,
-        path=display,
-        line=line,
-        column=columns[0],
-        end_line=line,
-        end_column=columns[1],
-        fingerprint=_digest(meta.code, display, statement_text, occurrence),
-        suppressed=suppressed,
-    )
 
 
 def reports_unused_suppressions(options: Options, ignored: Iterable[str] = ()) -> bool:
@@ -97,6 +70,7 @@ def finalise(
 ) -> list[tuple[RawFinding, Finding]]:
     positions = node_positions(module, _needed_nodes(module, raw))
     lines_of_source = source.splitlines()
+    site = ImportSite(module, positions)
     occurrences: dict[tuple[str, str], int] = {}
     findings: list[tuple[RawFinding, Finding]] = []
     seen: set[tuple[str, int, int, int, int]] = set()
@@ -131,8 +105,8 @@ def finalise(
                     column=where.start.column + 1,
                     end_line=where.end.line,
                     end_column=where.end.column + 1,
-                    fingerprint=_digest(item.meta.code, display, statement_text, occurrence),
-                    fix=text_fix(module, positions, item.fix, lines_of_source),
+                    fingerprint=finding_digest(item.meta.code, display, statement_text, occurrence),
+                    fix=text_fix(module, positions, item.fix, lines_of_source, site),
                     suppressed=suppressions.match(item.meta.code, lines) is not None,
                     related=_related(display, positions, item.related),
                 ),
@@ -238,8 +212,3 @@ def normalised_code(code: str) -> str:
         if not (w == "," and i + 1 < len(words) and words[i + 1] in ")]}")
     ]
     return " ".join(kept)
-
-
-def _digest(code: str, path: str, text: str, occurrence: int) -> str:
-    blob = "\0".join((code, path, text, str(occurrence))).encode("utf-8", "surrogateescape")
-    return hashlib.sha256(blob).hexdigest()[:20]

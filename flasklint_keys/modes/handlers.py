@@ -18,8 +18,9 @@ from ..core.docs import explain, list_rules
 from ..core.model import LintResult
 from ..reporters.hints import unsafe_left
 from ..run.baseline import BaselineError, write_baseline
+from ..run.context import Buffer
 from ..run.source import decode_source
-from ..run.stdin import empty_result, lint_stdin, read_stdin, stdin_display, stdin_excluded
+from ..run.stdin import empty_result, read_stdin, stdin_display, stdin_excluded
 from .request import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Mode, Request, UsageError
 from .session import Failure, Session, fail, internal_errors, say, warn
 
@@ -187,34 +188,49 @@ HANDLERS: dict[Mode, Handler] = {
 
 
 def lint_buffer(session: Session) -> int:
-    return session.report(session.without_baseline(_buffer_result(session)))
+    """The buffer is linted as the file it names, with the rest of that file's project."""
+    buffer = _read_buffer(session)
+    if buffer is None:
+        return session.report(empty_result(session.options))
+    return session.report(session.without_baseline(session.run(buffer=buffer)[0]))
 
 
 def baseline_buffer(session: Session) -> int:
     path = session.request.write_baseline
     assert path is not None
-    return _write_baseline(_buffer_result(session), path)
+    buffer = _read_buffer(session)
+    result = empty_result(session.options) if buffer is None else session.run(buffer=buffer)[0]
+    return _write_baseline(result, path)
 
 
-def _buffer_result(session: Session) -> LintResult:
+def _read_buffer(session: Session) -> Buffer | None:
+    """Standard input, or None when its name is excluded (with --force-exclude)."""
     request = session.request
     data = read_stdin()  # always drained, so the editor's write never hits a closed pipe
     name = request.stdin_filename
     if name and request.force_exclude and stdin_excluded(name, session.config, session.cwd):
-        return empty_result(session.options)
-    return lint_stdin(data, stdin_display(name, session.cwd), session.options)
+        return None
+    return Buffer(name, data)
 
 
 def fix_buffer(session: Session) -> int:
-    """Editors: the fixed buffer (or its diff) on standard output."""
+    """Editors: the fixed buffer (or its diff) on standard output, fixed in the context of
+    its project, so that the fixes are those of the findings a lint of it reports."""
     from ..fix.fixer import fix_source
 
     request = session.request
+    data = read_stdin()
     display = stdin_display(request.stdin_filename, session.cwd)
-    text, error = decode_source(read_stdin(), display)
+    text, error = decode_source(data, display)
     if text is None:
         fail(error.message if error else "standard input cannot be decoded")
-    outcome = fix_source(text, display, session.options, session.unsafe_fixes)
+    name = request.stdin_filename
+    if name and request.force_exclude and stdin_excluded(name, session.config, session.cwd):
+        click.echo("" if request.diff else text, nl=False)
+        return EXIT_OK
+    _, project = session.run(want_project=True, buffer=Buffer(name, data))
+    context = project.context(display) if project is not None else None
+    outcome = fix_source(text, display, session.options, session.unsafe_fixes, context)
     _report_dropped(outcome.dropped)
     click.echo(outcome.diff() if request.diff else outcome.fixed, nl=False)
     return EXIT_FINDINGS if request.diff and outcome.changed else EXIT_OK

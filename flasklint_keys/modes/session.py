@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -24,10 +24,13 @@ from ..core.config import (
     validate_codes,
     with_overrides,
 )
+from ..core.findings import INPUT_ERROR_KINDS
 from ..core.model import LintResult, Severity
 from ..core.options import Options
 from ..reporters import REPORTERS, ReportOptions
 from ..run.baseline import Baseline, BaselineError, apply_baseline, load_baseline
+from ..run.context import Buffer
+from ..run.discovery import MISSING, SKIPPED
 from ..run.runner import default_cache_dir, run_project
 from ..run.stats import RunStats
 from .request import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Request
@@ -56,12 +59,17 @@ class Session:
         options = Options.from_config(
             config, report_unused_suppressions=request.report_unused_suppressions
         )
+        if not options.enabled:
+            raise ConfigError(_nothing_enabled(request, config))
         return cls(request, config, options, baseline, cwd)
 
     # -- the pipeline ----------------------------------------------------------------------
 
-    def run(self, want_project: bool = False) -> tuple[LintResult, Project | None]:
-        """Lint the request's paths as one project (with a progress bar for people)."""
+    def run(
+        self, want_project: bool = False, buffer: Buffer | None = None
+    ) -> tuple[LintResult, Project | None]:
+        """Lint the request's paths -- or an editor's buffer -- as one project (with a
+        progress bar for people)."""
         request = self.request
         interactive = show_progress(request.output_format, request.quiet, stderr_is_tty())
         with progress_bar(interactive) as progress:
@@ -75,11 +83,9 @@ class Session:
                 cache_dir=self.cache_dir,
                 stats=RunStats(),
                 want_project=want_project,
+                buffer=buffer,
             )
-        missing = [e for e in result.errors if e.message == "no such file or directory"]
-        if missing:
-            fail(f"{missing[0].path}: no such file or directory")
-        return result, project
+        return without_notes(result), project
 
     @property
     def unsafe_fixes(self) -> bool:
@@ -157,6 +163,16 @@ def build_config(request: Request, cwd: Path) -> Config:
     )
 
 
+def _nothing_enabled(request: Request, config: Config) -> str:
+    """Why no rule would run: a run that checks nothing must not pass."""
+    if request.select is not None and not split_codes(request.select):
+        return "--select selects no rule (an empty list)"
+    from_file = request.select is None and request.ignore is None and not request.extend_select
+    if from_file and config.source is not None and config.select == ():
+        return f"{config.source}: 'select' is empty: no rule would run"
+    return "no rule is enabled: the selection and ignores leave nothing to run"
+
+
 def _load_baseline(path: str | None) -> Baseline | None:
     if path is None:
         return None
@@ -169,6 +185,20 @@ def _load_baseline(path: str | None) -> Baseline | None:
 # -- output and exit codes -----------------------------------------------------------------
 
 
+def without_notes(result: LintResult) -> LintResult:
+    """A named path that does not exist is a usage error; a file skipped because it is
+    not a regular one (a FIFO) is a warning on stderr, not part of the report."""
+    missing = [e for e in result.errors if e.kind == MISSING]
+    if missing:
+        fail(f"{missing[0].path}: {missing[0].message}")
+    notes = [e for e in result.errors if e.kind == SKIPPED]
+    for note in notes:
+        warn(f"{note.path}: {note.message}")
+    if not notes:
+        return result
+    return replace(result, errors=tuple(e for e in result.errors if e.kind != SKIPPED))
+
+
 def exit_code(result: LintResult, fail_on: Severity, exit_zero: bool) -> int:
     if internal_errors(result):
         return EXIT_ERROR
@@ -179,7 +209,11 @@ def exit_code(result: LintResult, fail_on: Severity, exit_zero: bool) -> int:
 
 
 def internal_errors(result: LintResult) -> bool:
-    return any(error.kind == "internal" for error in result.errors)
+    """The tool failed: an internal error, or input it could not read or decode that no
+    FLK000 finding reports (FLK000 switched off): such a run must not pass."""
+    return any(
+        error.kind == "internal" or error.kind in INPUT_ERROR_KINDS for error in result.errors
+    )
 
 
 def use_color(output: str | None) -> bool:

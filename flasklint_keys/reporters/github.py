@@ -14,8 +14,22 @@ COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: 
 
 
 def escape_data(text: str) -> str:
-    """The command's message (actions/toolkit ``escapeData``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """The command's message (actions/toolkit ``escapeData``), and every other control
+    character percent-encoded too: the console would strip or act on them, and a file
+    name that lost one would name a file that does not exist."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if not any(_is_control(ch) for ch in text):
+        return text
+    return "".join(_percent(ch) if _is_control(ch) else ch for ch in text)
+
+
+def _is_control(ch: str) -> bool:
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code < 0xA0
+
+
+def _percent(ch: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in ch.encode("utf-8"))
 
 
 def escape_property(text: str) -> str:

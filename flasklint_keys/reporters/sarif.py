@@ -15,6 +15,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..core import catalog
 from ..core.docs import doc_sections
+from ..core.findings import INPUT_ERROR_KINDS, is_input_failure
 from ..core.model import FileError, Finding, Fix, LintResult, Related, RuleMeta, Severity
 from ._line_hash import line_hashes
 from ._options import ReportOptions
@@ -238,10 +239,18 @@ def _invocation(
         if f.code == catalog.PARSE_ERROR and not f.suppressed
     ]
     notifications.extend(_error_notification(e) for e in result.errors)
-    invocation: Json = {"executionSuccessful": not any(e.kind == "internal" for e in result.errors)}
+    invocation: Json = {"executionSuccessful": not _failed(result)}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     return invocation
+
+
+def _failed(result: LintResult) -> bool:
+    """The tool failed, or could not look at some input (unreadable, undecodable): a
+    parse error is a finding about the code, but unread input is a failure of the run."""
+    return any(e.kind in ("internal", *INPUT_ERROR_KINDS) for e in result.errors) or any(
+        is_input_failure(f) for f in result.findings
+    )
 
 
 def sarif_document(result: LintResult, options: ReportOptions) -> Json:

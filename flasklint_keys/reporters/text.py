@@ -110,6 +110,17 @@ def _summary(result: LintResult, unsafe: bool = False) -> list[Text]:
     out: list[Text] = []
     if not active:
         files = "file" if result.files_checked == 1 else "files"
+        if result.errors:
+            # Something could not be checked (listed above): the run did not pass.
+            count = len({error.path for error in result.errors})
+            out.append(
+                Text(
+                    f"Not all checks ran: {count} {'file' if count == 1 else 'files'} "
+                    f"could not be linted ({result.files_checked} {files} checked).",
+                    style="bold red",
+                )
+            )
+            return out
         out.append(
             Text(f"All checks passed ({result.files_checked} {files} checked).", style="bold green")
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import libcst as cst
 
@@ -34,7 +35,7 @@ class Reference:
 
 def reference(module: cst.Module, index: ModuleIndex, name: str, attr: str) -> Reference | None:
     """``hashlib.sha256`` as this module can say it, or None when the name is taken."""
-    for local, target in _module_level_bindings(module):
+    for local, target in _bindings(module):
         if target == name:
             return Reference(f"{local}.{attr}")
         if target == f"{name}.{attr}" and _only(index, local, target):
@@ -54,6 +55,12 @@ def _only(index: ModuleIndex, local: str, meaning: str) -> bool:
         and local not in index.constants
         and index.imports.bindings.get(local, meaning) == meaning
     )
+
+
+@lru_cache(maxsize=1)
+def _bindings(module: cst.Module) -> tuple[tuple[str, str], ...]:
+    """Looked up once per module (the module being linted), not once per fix."""
+    return tuple(_module_level_bindings(module))
 
 
 def _module_level_bindings(module: cst.Module) -> Iterator[tuple[str, str]]:

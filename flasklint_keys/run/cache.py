@@ -12,7 +12,9 @@ Each entry is stored as its own JSON text next to its stamp, and decoded only
 for a file whose stamp is unchanged. The final results of the last run are kept
 with a digest of its file names and stamps: a run over the same files at the
 same stamps (nothing changed) reports them, decoding only the results of files
-with findings.
+with findings. A few such runs are remembered (the tree, and the files pre-commit
+or an editor named, which bring the rest of their project along as context), so
+that one does not make the next run of the other start over.
 
 JSON, not pickle: a cache directory found in a repository being scanned is
 data, and loading it must never run code. The stamp makes a cache committed to
@@ -43,7 +45,10 @@ from .files import write_atomically
 
 CACHE_DIR = ".flasklint_cache"
 CACHE_FILE = "cache-v1.json"
-FORMAT = 3
+# 4: summaries carry monitoring facts (FLK107/FLK305); last runs keyed by what is reported.
+FORMAT = 4
+# Runs remembered for "nothing changed": a tree run and a few named-file runs.
+LAST_RUNS = 8
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +100,7 @@ class Cache:
     # Entries as read, each a stamp and its entry's JSON text: decoded only when the
     # file's stamp is unchanged, and saved again as read while nobody replaced them.
     _raw: dict[str, tuple[str, str]] = field(default_factory=dict)
-    _last_run: LastRun | None = None
+    _last_runs: list[LastRun] = field(default_factory=list)  # most recent first
 
     @classmethod
     def load(cls, directory: Path, key: str) -> Cache:
@@ -116,7 +121,10 @@ class Cache:
                     and all(isinstance(part, str) for part in item)
                 ):
                     cache._raw[name] = (item[0], item[1])
-        cache._last_run = LastRun.from_json(raw.get("last_run"))
+        runs = raw.get("last_runs")
+        if isinstance(runs, list):
+            loaded = (LastRun.from_json(item) for item in runs[:LAST_RUNS])
+            cache._last_runs = [run for run in loaded if run is not None]
         return cache
 
     def unchanged(self, path: str, stamp: str) -> Entry | None:
@@ -150,13 +158,15 @@ class Cache:
         if self._raw.pop(path, None) is not None or found:
             self.dirty = True
 
-    def last_run(self, stamps: Sequence[tuple[str, str]]) -> list[FileResult] | None:
-        """The final results of the previous run, if it linted exactly these files
-        at exactly these stamps: then nothing can have changed, neither a file nor
-        what one module knows of another. Only files with something to report are
-        decoded, and of their entries only the result the last run used."""
-        last = self._last_run
-        if last is None or last.digest != run_digest(stamps):
+    def last_run(self, stamps: Sequence[Stamp]) -> list[FileResult] | None:
+        """The final results of an earlier run that linted exactly these files (each
+        reported or context alike) at exactly these stamps: then nothing can have
+        changed, neither a file nor what one module knows of another. Only files with
+        something to report are decoded, and of their entries only the result that
+        run used."""
+        digest = run_digest(stamps)
+        last = next((run for run in self._last_runs if run.digest == digest), None)
+        if last is None:
             return None
         results = []
         for name, stage in last.stages.items():
@@ -170,18 +180,20 @@ class Cache:
                 return None
         return results
 
-    def record_run(self, stamps: Sequence[tuple[str, str]], stages: dict[str, str] | None) -> None:
+    def record_run(self, stamps: Sequence[Stamp], stages: dict[str, str] | None) -> None:
         """Remember this run for the next one over the same files at the same stamps:
-        for each file with something to report, which result of its entry
+        for each reported file with something to report, which result of its entry
         (``first`` or ``final``) was its final one.
 
         Only when every file has an entry with its stamp: an unreadable file, or one
         found rewritten during the run, must be looked at again."""
-        last: LastRun | None = None
-        if stages is not None and all(self._stored_with(name, stamp) for name, stamp in stamps):
-            last = LastRun(run_digest(stamps), dict(sorted(stages.items())))
-        if last != self._last_run:
-            self._last_run = last
+        digest = run_digest(stamps)
+        runs = [run for run in self._last_runs if run.digest != digest]
+        if stages is not None and all(self._stored_with(name, stamp) for name, stamp, _ in stamps):
+            runs.insert(0, LastRun(digest, dict(sorted(stages.items()))))
+        runs = runs[:LAST_RUNS]
+        if runs != self._last_runs:
+            self._last_runs = runs
             self.dirty = True
 
     def _stored_with(self, path: str, stamp: str) -> bool:
@@ -203,7 +215,7 @@ class Cache:
             "format": FORMAT,
             "key": self.key,
             "files": {name: list(files[name]) for name in sorted(files)},
-            "last_run": self._last_run.to_json() if self._last_run is not None else None,
+            "last_runs": [run.to_json() for run in self._last_runs],
         }
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -238,11 +250,17 @@ class LastRun:
         return {"digest": self.digest, "stages": self.stages}
 
 
-def run_digest(stamps: Sequence[tuple[str, str]]) -> str:
-    """Identifies a run's files and their stamps (in the order given: discovery's, sorted)."""
+# A file of a run: its display path, its stamp, and whether the run reports it (a
+# named file's project comes along as context, linted but not reported).
+Stamp = tuple[str, str, bool]
+
+
+def run_digest(stamps: Sequence[Stamp]) -> str:
+    """Identifies a run's files, their stamps and which are reported (in the order given)."""
     digest = hashlib.blake2b(digest_size=16)
-    for name, stamp in stamps:
-        digest.update(f"{name}\0{stamp}\n".encode("utf-8", "surrogateescape"))
+    for name, stamp, reported in stamps:
+        role = "r" if reported else "c"
+        digest.update(f"{name}\0{stamp}\0{role}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 

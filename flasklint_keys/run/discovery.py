@@ -5,13 +5,20 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.config import DEFAULT_EXCLUDES, Config, PathRules
+from ..core.findings import UNREADABLE
 from ..core.model import FileError
+
+# FileError kinds of discovery: a named path that does not exist (a usage error), and a
+# file that is not a regular one (a FIFO named ``*.py``), skipped with a warning.
+MISSING = "missing"
+SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -19,12 +26,37 @@ class SourceFile:
     path: Path  # absolute
     display: str  # relative to the working directory, forward slashes
     # Inode, modification time (ns) and size, taken by the walk from the directory
-    # listing's stat; None when the runner must stat the file itself.
+    # listing's stat; None when the runner must stat the file itself ("" for a buffer).
     stamp: str | None = None
+    # The text of an editor's buffer (standard input), in place of the file's.
+    data: bytes | None = None
 
 
 def stamp_of(info: os.stat_result) -> str:
     return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
+
+
+_IRREGULAR = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def irregular(info: os.stat_result) -> str | None:
+    """What a file that is neither a regular file nor a directory is (reading one may
+    block forever), or None."""
+    if stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode):
+        return None
+    for test, kind in _IRREGULAR:
+        if test(info.st_mode):
+            return kind
+    return "a special file"
+
+
+def skipped(display: str, kind: str) -> FileError:
+    return FileError(display, f"{kind}, not a regular file: skipped", SKIPPED)
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -50,18 +82,29 @@ def discover(
         shown = display_path(path, cwd)
         problem = link_problem(path)
         if problem is not None:
-            errors.append(FileError(shown, problem, "io"))
+            errors.append(FileError(shown, f"{UNREADABLE}: {problem}", "io"))
             continue
         if path.is_dir():
-            for file in _walk_directory(path, rules, root, cwd):
+            for file in walk_directory(path, rules, root, cwd, errors):
                 found.setdefault(file.path, file)
         elif path.exists():
             if force_exclude and _excluded(path, rules, root, cwd):
                 continue
+            kind = _irregular_path(path)
+            if kind is not None:
+                errors.append(skipped(shown, kind))
+                continue
             found.setdefault(path, SourceFile(path, shown))
         else:
-            errors.append(FileError(shown, "no such file or directory", "io"))
+            errors.append(FileError(shown, "no such file or directory", MISSING))
     return sorted(found.values(), key=lambda f: f.display), errors
+
+
+def _irregular_path(path: Path) -> str | None:
+    try:
+        return irregular(path.stat())
+    except OSError:
+        return None  # reading it reports why
 
 
 def link_problem(path: Path) -> str | None:
@@ -87,14 +130,16 @@ def _excluded(path: Path, rules: PathRules, root: Path, cwd: Path) -> bool:
     return any(rules.excludes(candidate) for candidate in candidates)
 
 
-def _walk_directory(top: Path, rules: PathRules, root: Path, cwd: Path) -> Iterable[SourceFile]:
+def walk_directory(
+    top: Path, rules: PathRules, root: Path, cwd: Path, errors: list[FileError]
+) -> Iterable[SourceFile]:
     listed = _git_listed(top)
     real_top = top.resolve()
     try:
         top_in_root: str | None = real_top.relative_to(root).as_posix()
     except ValueError:
         top_in_root = None
-    walk = _Walk(rules, root, cwd, real_top, top_in_root, listed)
+    walk = _Walk(rules, root, cwd, real_top, top_in_root, listed, errors)
     yield from walk.directory(str(top), display_path(top, cwd), ".")
 
 
@@ -104,8 +149,9 @@ class _Walk:
     directory or a symbolic link without a system call, and one ``stat`` per
     file gives its stamp. Like ``os.walk(followlinks=False)``, a symlinked
     directory is never entered (so, below ``top``, a directory's real path is
-    ``real_top`` plus its relative path: no resolve() per file), and a directory
-    that cannot be listed is skipped."""
+    ``real_top`` plus its relative path: no resolve() per file). A directory
+    that cannot be listed is an error (its files would go unchecked); a file that
+    is not a regular one (a FIFO named ``*.py``) is skipped with a warning."""
 
     rules: PathRules
     root: Path
@@ -113,12 +159,15 @@ class _Walk:
     real_top: Path
     top_in_root: str | None
     listed: set[Path] | None
+    errors: list[FileError]
 
     def directory(self, path: str, shown: str, relative: str) -> Iterator[SourceFile]:
         try:
             with os.scandir(path) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
+        except OSError as exc:
+            reason = "permission denied" if isinstance(exc, PermissionError) else exc.strerror
+            self.errors.append(FileError(shown, f"{UNREADABLE} directory: {reason or exc}", "io"))
             return
         place = _Place(self.rules, shown, self.top_in_root, relative)
         subdirectories = []
@@ -148,14 +197,22 @@ class _Walk:
             return None
         if link:
             # Never follow a symlink out of the tree being linted; the runner stamps it.
-            return (
-                SourceFile(file, place.shown(entry.name)) if _inside(file, self.real_top) else None
-            )
+            if not _inside(file, self.real_top):
+                return None
+            kind = _irregular_path(file)
+            if kind is not None:
+                self.errors.append(skipped(place.shown(entry.name), kind))
+                return None
+            return SourceFile(file, place.shown(entry.name))
         try:
-            stamp = stamp_of(entry.stat(follow_symlinks=False))
+            info = entry.stat(follow_symlinks=False)
         except OSError:
-            stamp = None
-        return SourceFile(file, place.shown(entry.name), stamp)
+            return SourceFile(file, place.shown(entry.name))
+        kind = irregular(info)
+        if kind is not None:
+            self.errors.append(skipped(place.shown(entry.name), kind))
+            return None
+        return SourceFile(file, place.shown(entry.name), stamp_of(info))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,11 @@ Modules that an analysed module uses but the pre-pass skipped are summarised
 on demand. Phase two re-lints, with everyone's summaries, exactly the modules
 whose dependencies turned out to matter; a cached phase-two result is reused
 while the summaries it depended on are unchanged.
+
+A run over named files (pre-commit) or a buffer (an editor) also has *context*:
+the rest of their projects (``context.py``). Context files go through phase one
+(from the cache when unchanged) for their summaries, and never through phase
+two: only the reported files are.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from ..analysis.project import (
 )
 from ..core.model import FileResult
 from ..core.options import Options
-from .cache import Cache, Entry
+from .cache import Cache, Entry, Stamp
 from .discovery import SourceFile
 from .stats import RunStats
 from .worker import Unit, in_parallel, phase_one_task, phase_two_task, summary_task
@@ -70,6 +75,12 @@ class _State:
     entry: Entry | None = None
     final: FileResult | None = None
     deps_digest: str = ""
+    reported: bool = True  # False: context, linted for its summary only
+
+    @property
+    def buffered(self) -> bool:
+        """An editor's buffer: never cached (it has no stamp, and is not the file)."""
+        return self.unit.file.data is not None
 
 
 @dataclass
@@ -86,10 +97,10 @@ class Phases:
     def run(
         self,
         files: Sequence[SourceFile],
-        stamps: Sequence[tuple[str, str]],
+        stamps: Sequence[Stamp],
         tick: Callable[[], None],
     ) -> list[FileResult]:
-        """Each file's final result (with the cache updated and saved)."""
+        """Each reported file's final result (with the cache updated and saved)."""
         self._tick = tick
         states = self._states(files, stamps)
         self._phase_one(states)
@@ -105,20 +116,22 @@ class Phases:
         )
         self._phase_two(states, summaries)
         if self.cache is not None:
-            self.cache.record_run(stamps, _stages(states))
+            if not any(state.buffered for state in states):
+                self.cache.record_run(stamps, _stages(states))
             self.cache.save()
-        return [state.final for state in states if state.final is not None]
+        return [state.final for state in states if state.reported and state.final is not None]
 
     # -- the files and phase one ----------------------------------------------------------
 
-    def _states(
-        self, files: Sequence[SourceFile], stamps: Sequence[tuple[str, str]]
-    ) -> list[_State]:
+    def _states(self, files: Sequence[SourceFile], stamps: Sequence[Stamp]) -> list[_State]:
         """One state per file; those with an unchanged stamp start from their cache entry."""
         names = ModuleNames(self.cwd, self.tops)
         states = []
-        for file, (_, stamp) in zip(files, stamps, strict=True):
-            entry = self.cache.unchanged(file.display, stamp) if self.cache else None
+        for file, (_, stamp, reported) in zip(files, stamps, strict=True):
+            buffered = file.data is not None
+            entry = (
+                self.cache.unchanged(file.display, stamp) if self.cache and not buffered else None
+            )
             unit = Unit(
                 file,
                 names(file.path),
@@ -126,7 +139,7 @@ class Phases:
                 size=_stamp_size(stamp),
                 digest=entry.hash if entry is not None else "",
             )
-            states.append(_State(unit, stamp, entry))
+            states.append(_State(unit, stamp, entry, reported=reported))
             self.stats.cached += entry is not None
         return states
 
@@ -203,17 +216,18 @@ class Phases:
 
     def _phase_two(self, states: list[_State], summaries: ProjectSummaries) -> None:
         todo: list[_State] = []
+        relevance = _Relevance(summaries)
         for state in states:
             entry = state.entry
             assert entry is not None
-            if state.final is not None:
-                continue  # unreadable
+            if state.final is not None or not state.reported:
+                continue  # unreadable, or context
             display = state.unit.file.display
-            mattering = sorted(d for d in entry.dependencies if summaries.matters(d, display))
+            mattering = sorted(d for d in entry.dependencies if relevance.matters(d, display))
             if not mattering:
                 state.final = entry.first
                 continue
-            state.deps_digest = _dependency_digest(mattering, summaries, display)
+            state.deps_digest = relevance.digest(mattering, display)
             if entry.final is not None and entry.final_digest == state.deps_digest:
                 state.final = entry.final
             else:
@@ -241,7 +255,7 @@ class Phases:
     # -- bookkeeping ------------------------------------------------------------------------
 
     def _store(self, state: _State) -> None:
-        if self.cache is not None and state.entry is not None:
+        if self.cache is not None and state.entry is not None and not state.buffered:
             self.cache.put(state.unit.file.display, state.entry)
 
 
@@ -251,7 +265,7 @@ def _stages(states: Iterable[_State]) -> dict[str, str] | None:
     stages = {}
     for state in states:
         final, entry = state.final, state.entry
-        if final is None or not (final.findings or final.errors):
+        if not state.reported or final is None or not (final.findings or final.errors):
             continue
         if entry is not None and final is entry.first:
             stages[final.path] = "first"
@@ -279,12 +293,50 @@ def _defining_module(dependency: str, by_module: dict[str, _State]) -> _State | 
     return None
 
 
-def _dependency_digest(
-    dependencies: Sequence[str], summaries: ProjectSummaries, own_path: str
-) -> str:
-    """Changes exactly when what these dependencies resolve to changes."""
-    digest = hashlib.sha256()
-    for dep in dependencies:
-        digest.update(dep.encode())
-        digest.update(summaries.describe(dep, own_path).encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()[:20]
+class _Relevance:
+    """``ProjectSummaries.matters`` and ``describe`` for every module of a run, each
+    dependency on a name judged once: thousands of modules ask about the same helpers.
+    Only ``g:``/``session:`` dependencies depend on who asks (a module's own
+    assignments do not count), and ``matters`` on whether the name is the asker's own."""
+
+    _PER_MODULE = ("g", "session")
+
+    def __init__(self, summaries: ProjectSummaries) -> None:
+        self.summaries = summaries
+        self._verdicts: dict[str, tuple[str | None, bool]] = {}
+        self._described: dict[str, bytes] = {}
+
+    def matters(self, dependency: str, own_path: str) -> bool:
+        kind, name = split_dependency(dependency)
+        if kind in self._PER_MODULE or kind == "status":
+            return self.summaries.matters(dependency, own_path)
+        verdict = self._verdicts.get(dependency)
+        if verdict is None:
+            found = self.summaries.locate(name)
+            defined_in = found[0].path if found is not None else None
+            # Asked for nobody's path: whether it matters to a module defining it elsewhere.
+            verdict = (defined_in, self.summaries.matters(dependency, "\0"))
+            self._verdicts[dependency] = verdict
+        defined_in, mattering = verdict
+        return mattering and defined_in != own_path
+
+    def digest(self, dependencies: Sequence[str], own_path: str) -> str:
+        """Changes exactly when what these dependencies resolve to changes."""
+        digest = hashlib.sha256()
+        for dep in dependencies:
+            digest.update(dep.encode())
+            digest.update(self._describe(dep, own_path))
+        return digest.hexdigest()[:20]
+
+    def _describe(self, dependency: str, own_path: str) -> bytes:
+        if split_dependency(dependency)[0] in self._PER_MODULE:
+            return self._encode(self.summaries.describe(dependency, own_path))
+        described = self._described.get(dependency)
+        if described is None:
+            described = self._encode(self.summaries.describe(dependency, own_path))
+            self._described[dependency] = described
+        return described
+
+    @staticmethod
+    def _encode(text: str) -> bytes:
+        return text.encode("utf-8", "surrogateescape")

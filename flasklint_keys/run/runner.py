@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..core import catalog
+from ..core.findings import INPUT_ERROR_KINDS, input_failure
 from ..core.model import FileError, FileResult, Finding, LintResult, sort_findings
 from ..core.options import Options
 from .cache import CACHE_DIR, Cache, file_stamp, run_key
-from .discovery import SourceFile, discover
+from .context import Buffer, Discovery, discover_project
+from .discovery import SourceFile
 from .source import read_file
 from .stats import RunStats
 
@@ -44,23 +47,27 @@ class Runner:
     project: Project | None = None  # after a run that was not answered by the cache
     _done: int = 0
 
-    def run(self, files: Sequence[SourceFile], errors: Iterable[FileError]) -> LintResult:
-        self.stats.files = len(files)
-        stamps = [(file.display, _stamp(file)) for file in files]
-        if self.cache is not None and not self.want_project:
+    def run(self, found: Discovery) -> LintResult:
+        """Lint ``found.targets`` (with ``found.context``, the rest of their projects)."""
+        targets, files = found.targets, found.files
+        self.stats.files, self.stats.context = len(targets), len(found.context)
+        stamps = [(file.display, _stamp(file), True) for file in targets]
+        stamps += [(file.display, _stamp(file), False) for file in found.context]
+        buffered = any(file.data is not None for file in targets)
+        if self.cache is not None and not self.want_project and not buffered:
             results = self.cache.last_run(stamps)
             if results is not None:  # the same files at the same stamps: nothing changed
                 self.stats.cached = len(files)
                 if self.progress is not None and files:
                     self.progress(len(files), len(files))
-                return self._result(files, results, list(errors))
+                return self._result(targets, results, list(found.errors))
         # The warm path ends here: what follows reads, analyses and summarises files.
         from .phases import Phases
 
         phases = Phases(self.options, self.cwd, self.jobs, self.cache, self.stats, self.tops)
         finals = phases.run(files, stamps, lambda: self._tick(len(files)))
         self.project = phases.project
-        return self._result(files, finals, list(errors))
+        return self._result(targets, finals, list(found.errors))
 
     # -- bookkeeping ------------------------------------------------------------------------
 
@@ -79,10 +86,14 @@ class Runner:
             errors.extend(result.errors)
             if result.findings:
                 with_findings.add(result.path)
+        found_before = len(findings)
+        errors = fail_closed(errors, findings, self.options)
+        # A named path that could not even be opened (a symbolic link loop) was checked too.
+        unopened = {f.path for f in findings[found_before:]} - {f.display for f in files}
         return LintResult(
             findings=sort_findings(findings),
             errors=tuple(sorted(errors, key=lambda e: (e.path, e.message))),
-            files_checked=self.stats.files,
+            files_checked=self.stats.files + len(unopened),
             enabled=tuple(sorted(self.options.enabled)),
             sources=Sources({f.display: f for f in files if f.display in with_findings}),
         )
@@ -122,7 +133,26 @@ class Sources(Mapping[str, str]):
         return True
 
 
+def fail_closed(
+    errors: Iterable[FileError], findings: list[Finding], options: Options
+) -> list[FileError]:
+    """Input that could not be read or decoded becomes an FLK000 finding (appended to
+    ``findings``), so the run fails; the errors left are returned. With FLK000 switched
+    off such errors stay errors, and the run exits 2 (see ``modes/session.py``)."""
+    if catalog.PARSE_ERROR not in options.enabled:
+        return list(errors)
+    kept = []
+    for error in errors:
+        if error.kind in INPUT_ERROR_KINDS:
+            findings.append(input_failure(error))
+        else:
+            kept.append(error)
+    return kept
+
+
 def _stamp(file: SourceFile) -> str:
+    if file.data is not None:
+        return ""  # a buffer: not the file of that name
     return file.stamp if file.stamp is not None else file_stamp(file.path)
 
 
@@ -140,8 +170,9 @@ def run(
     progress: Progress | None = None,
     cache_dir: Path | None = None,
     stats: RunStats | None = None,
+    buffer: Buffer | None = None,
 ) -> LintResult:
-    """Lint ``paths`` as one project. ``cache_dir=None`` runs without a cache."""
+    """Lint ``paths`` (or a buffer) as one project. ``cache_dir=None`` runs without a cache."""
     return run_project(
         paths,
         options,
@@ -151,6 +182,7 @@ def run(
         progress=progress,
         cache_dir=cache_dir,
         stats=stats,
+        buffer=buffer,
     )[0]
 
 
@@ -165,13 +197,17 @@ def run_project(
     cache_dir: Path | None = None,
     stats: RunStats | None = None,
     want_project: bool = False,
+    buffer: Buffer | None = None,
 ) -> tuple[LintResult, Project | None]:
-    """Lint ``paths`` as one project; with ``want_project``, also what it learnt of it."""
+    """Lint ``paths`` -- or ``buffer``, standard input named as a file -- as one project,
+    named files and the buffer with the rest of their projects as context (``context.py``);
+    with ``want_project``, also return what the run learnt of the project."""
     cwd = cwd or Path.cwd()
-    files, errors = discover(paths, options.config, cwd, force_exclude)
+    found = discover_project(paths, options.config, cwd, force_exclude, buffer)
     cache = Cache.load(cache_dir, run_key(options.config, options.enabled)) if cache_dir else None
     workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    tops = [path for path in (cwd / p for p in paths) if path.is_dir()]
+    named = () if buffer is not None else paths
+    tops = [path for path in (cwd / p for p in named) if path.is_dir()] + found.roots
     runner = Runner(options, cwd, workers, cache, progress, stats or RunStats(), tops, want_project)
-    result = runner.run(files, errors)
+    result = runner.run(found)
     return result, runner.project

@@ -9,12 +9,14 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import os
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.findings import UNDECODABLE, UNREADABLE
 from ..core.model import FileError
-from .discovery import SourceFile, link_problem
+from .discovery import SourceFile, irregular, link_problem
 
 STDIN = "-"  # the PATH that means standard input
 
@@ -32,18 +34,29 @@ class Decoded:
 
 
 def read_bytes(path: Path, display: str) -> tuple[bytes | None, FileError | None]:
-    """A file's bytes, or why they cannot be had (dangling link, loop, directory, permission)."""
+    """A file's bytes, or why they cannot be had (dangling link, loop, directory, permission,
+    not a regular file). Never blocks: a FIFO is opened without waiting for a writer."""
     problem = link_problem(path)
     if problem is not None:
-        return None, FileError(display, problem, "io")
+        return None, FileError(display, f"{UNREADABLE}: {problem}", "io")
     try:
-        if path.is_dir():
-            return None, FileError(display, "is a directory, not a Python file", "io")
-        return path.read_bytes(), None
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except IsADirectoryError:
+        return None, FileError(display, f"{UNREADABLE}: is a directory", "io")
     except PermissionError:
-        return None, FileError(display, "permission denied", "io")
+        return None, FileError(display, f"{UNREADABLE}: permission denied", "io")
     except OSError as exc:
-        return None, FileError(display, f"cannot read: {exc.strerror or exc}", "io")
+        return None, FileError(display, f"{UNREADABLE}: {exc.strerror or exc}", "io")
+    try:
+        kind = irregular(os.fstat(descriptor))
+        if kind is not None:
+            return None, FileError(display, f"{UNREADABLE}: {kind}, not a regular file", "io")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return handle.read(), None
+    except OSError as exc:
+        return None, FileError(display, f"{UNREADABLE}: {exc.strerror or exc}", "io")
+    finally:
+        os.close(descriptor)
 
 
 def decode(data: bytes, display: str) -> tuple[Decoded | None, FileError | None]:
@@ -53,7 +66,7 @@ def decode(data: bytes, display: str) -> tuple[Decoded | None, FileError | None]
     except SyntaxError as exc:
         if "invalid or missing encoding declaration" not in str(exc):
             # "unknown encoding: x", "encoding problem: utf-8" (a BOM with another cookie)
-            return None, FileError(display, f"cannot decode: {exc}", "decode")
+            return None, FileError(display, f"{UNDECODABLE}: {exc}", "decode")
         # Invalid UTF-8 in the first two lines: decode anyway to say where.
         encoding = "utf-8"
     try:
@@ -61,7 +74,7 @@ def decode(data: bytes, display: str) -> tuple[Decoded | None, FileError | None]
     except UnicodeDecodeError as exc:
         return None, FileError(display, _decode_message(data, encoding, exc), "decode")
     except LookupError as exc:  # a codec that exists for detect_encoding but not for bytes
-        return None, FileError(display, f"cannot decode: {exc}", "decode")
+        return None, FileError(display, f"{UNDECODABLE}: {exc}", "decode")
     bom = data.startswith(codecs.BOM_UTF8)
     # A BOM is written back by adding it, not by the codec.
     written_as = "utf-8" if encoding == "utf-8-sig" else encoding
@@ -91,7 +104,9 @@ def read_decoded(path: Path, display: str) -> tuple[Decoded | None, FileError | 
 
 def read_file(file: SourceFile) -> tuple[str | None, str, FileError | None]:
     """Its text (None if unreadable or undecodable), content hash and the error."""
-    data, error = read_bytes(file.path, file.display)
+    data, error = (
+        (file.data, None) if file.data is not None else read_bytes(file.path, file.display)
+    )
     if data is None:
         return None, "", error
     text, error = decode_source(data, file.display)
@@ -106,7 +121,7 @@ def _decode_message(data: bytes, encoding: str, exc: UnicodeDecodeError) -> str:
     line = data.count(b"\n", 0, exc.start) + 1
     column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
     message = (
-        f"cannot decode as {encoding}: invalid byte 0x{data[exc.start]:02x}"
+        f"{UNDECODABLE} as {encoding}: invalid byte 0x{data[exc.start]:02x}"
         f" at line {line}, column {column}"
     )
     if encoding.replace("_", "-").lower().startswith("utf-8"):

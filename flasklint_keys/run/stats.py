@@ -13,3 +13,4 @@ class RunStats:
     skipped_by_prepass: int = 0
     parsed: int = 0  # LibCST parses, all phases
     relinted: int = 0  # phase two
+    context: int = 0  # files of named files' projects, linted for their summaries

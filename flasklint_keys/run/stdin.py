@@ -13,11 +13,10 @@ import sys
 from pathlib import Path
 
 from ..core.config import DEFAULT_EXCLUDES, Config, PathRules
-from ..core.model import FileError, FileResult, LintResult, sort_findings
+from ..core.model import LintResult
 from ..core.options import Options
-from . import seam
 from .discovery import display_path
-from .source import STDIN, decode_source
+from .source import STDIN
 
 
 def stdin_display(name: str | None, cwd: Path) -> str:
@@ -34,25 +33,6 @@ def stdin_excluded(name: str, config: Config, cwd: Path) -> bool:
     with contextlib.suppress(ValueError, OSError):
         candidates.add(path.resolve().relative_to(Path(config.root).resolve()).as_posix())
     return any(rules.excludes(candidate) for candidate in candidates)
-
-
-def lint_stdin(data: bytes, display: str, options: Options) -> LintResult:
-    text, error = decode_source(data, display)
-    if text is None:
-        file_result = FileResult(display, errors=(error,) if error else ())
-    else:
-        try:
-            file_result = seam.lint_source(text, display, options)
-        except RecursionError:
-            error = FileError(display, "too deeply nested to analyse", "internal")
-            file_result = FileResult(display, errors=(error,))
-    return LintResult(
-        findings=sort_findings(file_result.findings),
-        errors=file_result.errors,
-        files_checked=1,
-        enabled=tuple(sorted(options.enabled)),
-        sources={display: text} if text is not None and file_result.findings else {},
-    )
 
 
 def empty_result(options: Options) -> LintResult:

@@ -10,6 +10,7 @@ through the seam.
 from __future__ import annotations
 
 import ast
+import gc
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,11 +23,19 @@ from ..analysis.summary import ModuleSummary
 from ..core import catalog
 from ..core.model import FileError, FileResult
 from ..core.options import Options
-from ..core.signals import Signal
+from ..core.signals import ALL_SIGNALS, Signal
 from ..lint.suppressions import has_skip_file, might_suppress
 from . import seam
 from .discovery import SourceFile
 from .pool import forks, parallel_map, worthwhile
+from .segments import (
+    Segment,
+    merge_results,
+    merge_summaries,
+    own_result,
+    own_summary,
+    segments,
+)
 from .source import read_file
 
 R = TypeVar("R")
@@ -85,22 +94,90 @@ def lint_text(
     summarise_as: str | None = None,
 ) -> tuple[bool, FileResult, ModuleSummary | None, frozenset[str]]:
     """A file's text through the pre-pass and, if it needs it, the LibCST pass:
-    (analysed, result, summary, dependencies)."""
+    (analysed, result, summary, dependencies). A very large module goes in segments."""
     if has_skip_file(text):
         return False, FileResult(display), None, frozenset()
+    project = project or ProjectContext()
+    parts = segments(text)
+    if parts is not None:
+        return _lint_segments(parts, display, options, project, summarise_as)
     decision = needs_analysis(text, options)
     if decision is not None and not decision.needed:
         return False, FileResult(display), None, decision.dependencies
-    lint = seam.lint_file(text, display, options, project or ProjectContext(), summarise_as)
+    lint = seam.lint_file(text, display, options, project, summarise_as)
     return True, lint.result, lint.summary, lint.dependencies
+
+
+def _lint_segments(
+    parts: Iterable[Segment],
+    display: str,
+    options: Options,
+    project: ProjectContext,
+    summarise_as: str | None,
+) -> tuple[bool, FileResult, ModuleSummary | None, frozenset[str]]:
+    """``lint_text`` for a very large module, one segment at a time (``segments.py``).
+    Dependencies come back absolute, whether a segment was analysed or not."""
+    analysed = False
+    results: list[FileResult] = []
+    summaries: list[ModuleSummary] = []
+    dependencies: set[str] = set()
+    for segment in parts:
+        decision = _segment_decision(segment, options)
+        if decision is not None and not decision.needed:
+            dependencies.update(_absolute(decision.dependencies, project))
+            continue
+        lint = seam.lint_file(segment.text, display, options, project, summarise_as)
+        analysed = True
+        results.append(own_result(lint.result, segment, display))
+        if lint.summary is not None:
+            summaries.append(own_summary(lint.summary, segment))
+        dependencies.update(lint.dependencies)
+        del lint
+        _release()
+    result = merge_results(display, results)
+    return analysed, result, merge_summaries(summaries), frozenset(dependencies)
+
+
+def _release() -> None:
+    """Free a segment's syntax trees before the next one is built: they hold reference
+    cycles, and the run collects garbage rarely (``pool.GC_THRESHOLD``), so without this
+    every segment's tree would stay in memory until the end of the module."""
+    gc.collect()
+
+
+def _segment_decision(
+    segment: Segment, options: Options, wanted: frozenset[str] | None = None
+) -> Prepass | None:
+    if segment.tree is None:
+        return None  # the LibCST pass reports the syntax error
+    return _decide(segment.text, lambda: segment.prepass_tree(), options, wanted)
 
 
 def needs_analysis(text: str, options: Options) -> Prepass | None:
     """The pre-pass decision for the enabled rules, or None when it cannot be made
     (then the LibCST pass decides: syntax errors become FLK000 there)."""
+
+    def parse() -> ast.Module | None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            # Syntax errors become FLK000 and deep nesting is handled by the LibCST pass.
+            return None
+
+    return _decide(text, parse, options)
+
+
+def _decide(
+    text: str,
+    tree: Callable[[], ast.Module | None],
+    options: Options,
+    wanted: frozenset[str] | None = None,
+) -> Prepass | None:
     if not options.prepass:
         return None
-    wanted = catalog.wanted_signals(options.enabled)
+    wanted = wanted or catalog.wanted_signals(options.enabled)
     if wanted is None:
         return None  # a rule wants every file
     if (
@@ -109,23 +186,35 @@ def needs_analysis(text: str, options: Options) -> Prepass | None:
         and might_suppress(text)
     ):
         return None  # judging suppressions needs the LibCST pass wherever one may be
+    parsed = tree()
+    if parsed is None:
+        return None
     settings = AnalysisSettings.from_config(options.config)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-        return prepass(tree, settings.names, settings.auth_decorators, wanted)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        # Syntax errors become FLK000 and deep nesting is handled by the LibCST pass.
-        return None
+        return prepass(parsed, settings.names, settings.auth_decorators, wanted)
+    except RecursionError:
+        return None  # deep nesting is handled by the LibCST pass
 
 
 def summarise_only(unit: Unit, options: Options) -> ModuleSummary | None:
-    """A module the pre-pass skipped but an analysed module uses: its summary only."""
+    """A module the pre-pass skipped but an analysed module uses: its summary only
+    (of a very large module: of the segments that show any construct at all)."""
     text, _, _ = unit.read()
     if text is None:
         return None
-    return seam.summarise_file(text, unit.file.display, options, unit.context(), unit.module)
+    display = unit.file.display
+    parts = segments(text)
+    if parts is None:
+        return seam.summarise_file(text, display, options, unit.context(), unit.module)
+    summaries = []
+    for segment in parts:
+        decision = _segment_decision(segment, options, ALL_SIGNALS)
+        if decision is not None and not decision.needed:
+            continue
+        summary = seam.summarise_file(segment.text, display, options, unit.context(), unit.module)
+        if summary is not None:
+            summaries.append(own_summary(summary, segment))
+    return merge_summaries(summaries)
 
 
 def phase_two(unit: Unit, options: Options, summaries: ProjectSummaries) -> PhaseTwo:
@@ -134,12 +223,31 @@ def phase_two(unit: Unit, options: Options, summaries: ProjectSummaries) -> Phas
     text, digest, error = unit.read()
     if text is None:
         return PhaseTwo(FileResult(display, errors=(error,) if error else ()), digest)
-    return PhaseTwo(seam.lint_source(text, display, options, unit.context(summaries)), digest)
+    context = unit.context(summaries)
+    parts = segments(text) if not has_skip_file(text) else None
+    if parts is None:
+        return PhaseTwo(seam.lint_source(text, display, options, context), digest)
+    results = []
+    for segment in parts:
+        # What phase one analysed, and what the summaries now make worth analysing.
+        decision = _segment_decision(segment, options)
+        if decision is not None and not decision.needed:
+            deps = _absolute(decision.dependencies, context)
+            if not any(summaries.matters(dep, display) for dep in deps):
+                continue
+        result = seam.lint_source(segment.text, display, options, context)
+        results.append(own_result(result, segment, display))
+        _release()
+    return PhaseTwo(merge_results(display, results), digest)
 
 
 def _absolute_deps(dependencies: Iterable[str], unit: Unit) -> Iterator[str]:
+    return _absolute(dependencies, unit.context())
+
+
+def _absolute(dependencies: Iterable[str], project: ProjectContext) -> Iterator[str]:
     for dep in dependencies:
-        yield dep if ":" in dep else absolute(dep, unit.module, unit.is_package)
+        yield dep if ":" in dep else absolute(dep, project.module, project.is_package)
 
 
 # -- worker plumbing ----------------------------------------------------------------------------
