@@ -18,14 +18,20 @@ PACKAGE = Path(__file__).resolve().parent.parent
 ROOT = PACKAGE.parent
 
 
-def generated() -> dict[Path, str]:
-    """Each generated file and the text it should have."""
+def generated(root: Path = ROOT) -> dict[Path, str]:
+    """Each generated file of the checkout at ``root`` and the text it should have.
+
+    ``root`` is a source checkout; the default is the one this package was
+    imported from, which an installed (non-editable) copy is not.
+    """
     rules = tuple(rule.meta for rule in all_rules())
-    readme = ROOT / "README.md"
+    readme = root / "README.md"
     return {
         readme: docs.replace_table(readme.read_text(encoding="utf-8"), rules),
-        ROOT / "docs" / "rules.md": docs.rules_markdown(rules),
-        PACKAGE / "core" / "_catalog_data.py": docs.catalog_data(rules, modules_digest()),
+        root / "docs" / "rules.md": docs.rules_markdown(rules),
+        root / "flasklint_keys" / "core" / "_catalog_data.py": docs.catalog_data(
+            rules, modules_digest()
+        ),
     }
 
 
