@@ -44,6 +44,9 @@ class Signal(str, enum.Enum):
     TRACEBACK_TEXT = "traceback-text"
     # In a Flask module: an ``except ... as e`` that uses ``e``.
     EXCEPTION_USED = "exception-used"
+    # A ``logging.Logger``/``LoggerAdapter`` subclass: its methods are log calls wherever a
+    # logger is used, so its module is summarised for every module that logs.
+    LOGGER_CLASS = "logger-class"
     # A comment that may be a suppression (a noqa or flasklint-keys directive).
     SUPPRESSION_COMMENT = "suppression-comment"
 

@@ -81,16 +81,23 @@ import logging
 from flask import Flask, abort, request
 app = Flask(__name__)
 log = logging.getLogger(__name__)
+KEYS = {"k"}
 @app.route("/x")
 def view():
     key = request.headers.get("X-API-Key")
     if not key:
         log.warning("missing key", extra={"reason": "missing"})
         abort(401)
-    log.info("checking key")
-    if key not in {"k"}:
+    if key not in KEYS:
+        log.warning("unknown key", extra={"reason": "unknown_key"})
         abort(401)
     return "ok"
+@app.route("/y")
+def other():
+    if request.headers.get("X-API-Key") in KEYS:
+        return "ok"
+    log.warning("rejected", extra={"reason": "unknown_key"})
+    abort(401)
 """,
     )
     INVALID = (
@@ -110,6 +117,12 @@ def view():
             abort(403)  # FLK301:13
     if key == "revoked":
         return jsonify(error="revoked"), 401  # FLK301:16
+    return "ok"
+@app.route("/y")
+def upload():
+    log.info("upload started")
+    if request.headers.get("X-API-Key") not in {"k"}:
+        abort(401)  # FLK301:9
     return "ok"
 """,
     )

@@ -57,6 +57,8 @@ class RawFinding:
     related: tuple[tuple[cst.CSTNode, str] | Related, ...] = ()
     # Underline only this many characters from the node's start (``except`` of a bare except).
     span: int | None = None
+    # A fix suggestion fitted to this finding (the rule's own when None).
+    help: str | None = None
 
 
 @dataclass
@@ -184,6 +186,7 @@ class Rule:
         related: tuple[tuple[cst.CSTNode, str] | Related, ...] = (),
         statement: cst.CSTNode | None = None,
         span: int | None = None,
+        help: str | None = None,
     ) -> None:
         """Record a finding; ``statement`` defaults to the one being visited (suppressions use it)."""
         ctx = self.context
@@ -196,5 +199,6 @@ class Rule:
                 fix,
                 related,
                 span,
+                help,
             )
         )

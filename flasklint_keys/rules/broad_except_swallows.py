@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.effects import logs_in, raises
+from ..analysis import flask_model as fm
+from ..analysis.effects import broad_members, hands_on, is_broad_handler
 from ..analysis.index import body_of
+from ..analysis.paths import leaves, records
 from ..core.model import Severity
 from ..core.signals import Signal
 from ._fixes import exception_log_statement, first_statement, insert_log_fix, logger_in_scope
 from .base import NodeFix, Rule
-
-BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
-
-
-def broad_names(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> list[cst.BaseExpression]:
-    """The broad classes a handler catches (``[]`` for a narrow one); bare ``except:`` is broad."""
-    if handler.type is None:
-        return []
-    members = (
-        [el.value for el in handler.type.elements]
-        if isinstance(handler.type, cst.Tuple)
-        else [handler.type]
-    )
-    return [m for m in members if isinstance(m, cst.Name) and m.value in BROAD]
-
-
-def is_broad(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
-    return handler.type is None or bool(broad_names(handler))
 
 
 class BroadExceptSwallows(Rule):
@@ -76,7 +60,7 @@ class BroadExceptSwallows(Rule):
     fix_suggestion = (
         "log the exception with logger.exception(...), narrow the except clause, or re-raise"
     )
-    trigger = (Signal.BROAD_EXCEPT,)
+    trigger = (Signal.BROAD_EXCEPT, Signal.LOGGER_CLASS)
 
     VALID = (
         """
@@ -132,20 +116,27 @@ def f():
         self._check(node)
 
     def _check(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
-        if not is_broad(node):
-            return
-        try_stmt = self.context.statement
+        ctx = self.context
+        if ctx.is_test_file or ctx.in_main_block() or not is_broad_handler(node, ctx.index):
+            return  # test and development code may swallow what it likes
+        try_stmt = ctx.statement
         if isinstance(try_stmt, cst.Try) and _only_imports(try_stmt):
             return
         body = body_of(node.body)
-        analysis = self.context.analysis
-        if raises(body, analysis) or any(logs_in(stmt, analysis) for stmt in body):
+        analysis = ctx.analysis
+        func = ctx.function
+        if leaves(body, analysis, func) or records(body, analysis):
             return
+        request_handler = func is not None and fm.is_request_handler(
+            func, ctx.index, analysis.external_view
+        )
+        if hands_on(node, func, request_handler):
+            return  # the caller gets the exception (or what it said) and decides
         fix = self._fix(node)
-        names = broad_names(node)
+        names = broad_members(node, ctx.index)
         if names:
             caught = names[0]
-            what = "except " + (caught.value if isinstance(caught, cst.Name) else "Exception")
+            what = "except " + (caught.value if isinstance(caught, cst.Name) else ctx.code(caught))
             self.report(
                 caught,
                 f"{what} swallows the error: it neither logs, reports nor raises",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from ..analysis import flask_model as fm
-from ..analysis.effects import logs_in, raises, statements_in
+from ..analysis.effects import statements_in
 from ..analysis.index import body_of
+from ..analysis.paths import leaves, records
 from ..core.model import Severity
 from ..core.signals import Signal
 from ._fixes import exception_log_statement, first_statement, insert_log_fix, logger_in_scope
@@ -114,7 +115,11 @@ app.register_error_handler(PaymentError, payment_failed)
                 continue
             if self._records(node) or self._answers_client_error(node, handled):
                 return
-            what = registration.target if isinstance(registration.target, str) else "an exception"
+            what = (
+                self._class_name(registration.target)
+                if isinstance(registration.target, str)
+                else "an exception"
+            )
             self.report(
                 node.name,
                 f"error handler for {what} answers without logging or reporting the exception",
@@ -122,6 +127,13 @@ app.register_error_handler(PaymentError, payment_failed)
                 fix=self._fix(node),
             )
             return
+
+    def _class_name(self, target: str) -> str:
+        """``..lib.error.AuthError`` as the module path a reader can find (absolute)."""
+        analysis = self.context.analysis
+        if target.startswith(".") and analysis.project.module:
+            return analysis.qualify(target)
+        return target.lstrip(".")
 
     def _fix(self, node: cst.FunctionDef) -> NodeFix | None:
         ref = logger_in_scope(self.context)
@@ -134,7 +146,7 @@ app.register_error_handler(PaymentError, payment_failed)
     def _records(self, node: cst.FunctionDef) -> bool:
         body = body_of(node.body)
         analysis = self.context.analysis
-        return raises(body, analysis) or any(logs_in(stmt, analysis) for stmt in body)
+        return leaves(body, analysis, node) or records(body, analysis)
 
     def _answers_client_error(self, node: cst.FunctionDef, handled: fm.Handled) -> bool:
         """A non-HTTP class answered with a 4xx is an expected client error (401/403 are FLK301's).
@@ -146,8 +158,9 @@ app.register_error_handler(PaymentError, payment_failed)
             _status_from_exception(ret.value, node) for ret in _returns(node)
         ):
             return True
+        analysis = self.context.analysis
         statuses = [
-            fm.response_status(ret.value, self.context.index)
+            fm.response_status(ret.value, self.context.index, analysis.status_constant)
             for ret in _returns(node)
             if ret.value is not None
         ]
@@ -161,16 +174,39 @@ app.register_error_handler(PaymentError, payment_failed)
 
 
 def _status_from_exception(value: cst.BaseExpression | None, node: cst.FunctionDef) -> bool:
+    """The answer's status comes from the exception: ``err.status_code``, a project mapping
+    ``map_error_to_code(err)``, or a local name bound to one in the handler."""
     params = node.params.params
     if not isinstance(value, cst.Tuple) or len(value.elements) < 2 or not params:
         return False
+    param = params[0].name.value
     status = value.elements[1].value
-    return (
-        isinstance(status, cst.Attribute)
-        and isinstance(status.value, cst.Name)
-        and status.value.value == params[0].name.value
-        and status.attr.value in fm.STATUS_KEYWORDS
+    if isinstance(status, cst.Name):
+        bound = _bound_in(node, status.value)
+        if bound is None:
+            return False
+        status = bound
+    if isinstance(status, cst.Attribute):
+        return (
+            isinstance(status.value, cst.Name)
+            and status.value.value == param
+            and status.attr.value in fm.STATUS_KEYWORDS
+        )
+    return isinstance(status, cst.Call) and any(
+        isinstance(arg.value, cst.Name) and arg.value.value == param for arg in status.args
     )
+
+
+def _bound_in(node: cst.FunctionDef, name: str) -> cst.BaseExpression | None:
+    """The value ``name`` is bound to in the handler, when bound exactly once."""
+    values = [
+        stmt.value
+        for stmt in statements_in(body_of(node.body))
+        if isinstance(stmt, cst.Assign)
+        for target in stmt.targets
+        if isinstance(target.target, cst.Name) and target.target.value == name
+    ]
+    return values[0] if len(values) == 1 else None
 
 
 def _returns(node: cst.FunctionDef) -> list[cst.Return]:
