@@ -480,15 +480,19 @@ IDENTITY_OBJECTS = frozenset(
         "principal",
     }
 )
+IDENTITY_ACCESSORS = frozenset(
+    {"current_user", "get_current_user", "current_identity", "get_jwt_identity", "logged_in_user"}
+)
 # Authentication state of the identity (who, not what they may do).
 AUTHN_STATE = frozenset(
     {"is_authenticated", "is_anonymous", "id", "get_id", "username", "name", "email", "uid"}
 )
 _AUTHN_CALL = re.compile(r"(^|_)(authed|logged_in|is_login|authenticated|get_current_user)\b")
+# Permission words decide wherever they are read; an account's state (``disabled``,
+# ``banned``) decides only as a property of who is asking (``current_user.banned``).
 _ROLE = re.compile(
-    r"role|admin|perm|privilege|group|scope|staff|superuser|acl|grant|^can_|^has_|^may_|"
-    r"allowed|authori[sz]|owner|author|member|moderator|banned|blocked|suspend|locked|"
-    r"disabled|verified|confirmed|quota|level|rights?$|is_active"
+    r"role|admin|perm|privilege|scope|staff|superuser|acl|grant|^can_|^has_|^may_|"
+    r"allowed|authori[sz]|owner|author|member|moderator|rights?$"
 )
 _OWNER = re.compile(r"user|owner|author|creator|uid")
 _CONFIG = re.compile(r"config|setting|environ|getenv|feature|flag|option")
@@ -502,11 +506,14 @@ class _Classifier:
         self.analysis = analysis
         self.func = func
         self._derived: set[str] | None = None
+        self._checker: bool | None = None
 
     def category(self, status: int, path: list[_Branch], auth_code: bool) -> Category | None:
         # Branches around the rejection, and early exits that answered normally, decide;
         # validation guards that rejected (``if not new_password: abort(400)``) are context.
         deciding = [b for b in path if b.guard is not Guard.ERROR and not self._neutral(b)]
+        # ``if recaptcha_secret:`` around the check only says the feature is on.
+        deciding = [b for b in deciding[:-1] if not _feature_gate(b)] + deciding[-1:]
         if deciding and self._csrf(deciding[-1]):
             return None  # a CSRF token mismatch is neither an auth failure nor a denial
         if auth_code:
@@ -519,12 +526,16 @@ class _Classifier:
         if DERIVED in kinds:
             return Category.AUTHENTICATION  # a key that belongs to another user
         if AUTHN in kinds:
-            return Category.AUTHENTICATION if status == 401 else Category.AUTHORIZATION
+            return Category.AUTHENTICATION  # nobody (known) is asking: not logged in
+        if self._checks_credentials():
+            return Category.AUTHENTICATION  # a login: the user it looked up is unknown
         if CONFIG in kinds:
             return None  # a feature switch or a setting, not an access decision
         if status == 401:
             return self._other_401(path, deciding)
-        return Category.AUTHORIZATION
+        if not deciding or self._decided_by_project(deciding):
+            return Category.AUTHORIZATION
+        return None  # a CAPTCHA, a resource's state: no one's identity or rights decide
 
     def _other_401(self, path: list[_Branch], deciding: list[_Branch]) -> Category | None:
         """A 401 whose own condition names no credential or identity: an authentication
@@ -535,9 +546,25 @@ class _Classifier:
         context = [b for b in path if b.guard is Guard.ERROR]
         if any({CRED, DERIVED} & self._reads(branch) for branch in context):
             return Category.AUTHENTICATION
-        if any(self._project_call(call) for b in deciding for call in _branch_calls(b)):
+        if self._decided_by_project(deciding):
             return Category.AUTHENTICATION
         return None
+
+    def _checks_credentials(self) -> bool:
+        """Does the function check a credential (``user.verify_password(...)``) anywhere?"""
+        if self._checker is None:
+            self._checker = any(
+                is_credential_check(call)
+                for stmt in statements_in(body_of(self.func.body))
+                if isinstance(stmt, cst.BaseSmallStatement | cst.If | cst.While)
+                for call in calls_in(stmt.test if isinstance(stmt, cst.If | cst.While) else stmt)
+            )
+        return self._checker
+
+    def _decided_by_project(self, deciding: list[_Branch]) -> bool:
+        """A project function decides (``if not delete_shelf_helper(shelf):``): its body
+        checks who asks, out of this condition's sight."""
+        return any(self._project_call(call) for b in deciding for call in _branch_calls(b))
 
     def _project_call(self, call: cst.Call) -> bool:
         if callee_function(call, self.analysis) is not None:
@@ -621,18 +648,24 @@ class _Classifier:
             return 2 if two in IDENTITY_OBJECTS or _OWNER.search(parts[1].lower()) else 0
         if parts[0] in IDENTITY_OBJECTS:
             return 1
+        # ``auth.current_user().is_anonymous``: an accessor of the identity further down.
+        for position, part in enumerate(parts[1:], start=2):
+            if part in IDENTITY_ACCESSORS:
+                return position
         return 0
 
     def _ownership(self, test: cst.BaseExpression) -> bool:
-        """``post.author_id != current_user.id``: an identity compared with an owner."""
+        """``post.author_id != current_user.id``, ``comment["user"] != current_user``: who is
+        asking compared with an owner (not with ``None`` or a literal)."""
         for node in _comparisons(test):
-            sides = [node.left, *(c.comparator for c in node.comparisons)]
-            texts = [_text(side, self.analysis) for side in sides]
-            if any(t is None for t in texts) or len(texts) != 2:
+            if len(node.comparisons) != 1:
                 continue
-            kinds = [self._word_kind(t) for t in texts if t is not None]
-            owners = [t for t in texts if t is not None and _OWNER.search(t.lower())]
-            if AUTHN in kinds and len(owners) == 2:
+            sides = [node.left, node.comparisons[0].comparator]
+            if any(_literal(side) for side in sides):
+                continue
+            texts = [_text(side, self.analysis) for side in sides]
+            kinds = [self._word_kind(t) if t is not None else OTHER for t in texts]
+            if kinds.count(AUTHN) == 1:
                 return True
         return False
 
@@ -707,10 +740,40 @@ def _text(expr: cst.BaseExpression, analysis: ModuleAnalysis) -> str | None:
     return dotted
 
 
+def _feature_gate(branch: _Branch) -> bool:
+    """``if setting:`` taken: a bare truth test around the decision, not the decision."""
+    return (
+        branch.guard is None
+        and branch.positive
+        and isinstance(branch.test, cst.Name | cst.Attribute)
+    )
+
+
+def _literal(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Name):
+        return expr.value in ("None", "True", "False")
+    return isinstance(expr, cst.BaseString | cst.Integer | cst.Float)
+
+
 def _branch_calls(branch: _Branch) -> list[cst.Call]:
-    if branch.test is not None:
-        return list(calls_in(branch.test))
-    return [call for stmt in branch.tried for call in calls_in(stmt)]
+    """The calls whose results the branch tests (``if not f(x)``, ``if g(x) is None``), or
+    for an except clause the calls of its ``try`` body."""
+    if branch.test is None:
+        return [call for stmt in branch.tried for call in calls_in(stmt)]
+    out: list[cst.Call] = []
+    stack: list[cst.BaseExpression] = [branch.test]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call):
+            out.append(node)
+        elif isinstance(node, cst.UnaryOperation):
+            stack.append(node.expression)
+        elif isinstance(node, cst.BooleanOperation):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, cst.Comparison):
+            stack.append(node.left)
+            stack.extend(target.comparator for target in node.comparisons)
+    return out
 
 
 def _comparisons(test: cst.BaseExpression) -> list[cst.Comparison]:

@@ -158,6 +158,8 @@ app.register_error_handler(PaymentError, payment_failed)
             _status_from_exception(ret.value, node) for ret in _returns(node)
         ):
             return True
+        if handled is fm.Handled.OTHER and self._delegates(node):
+            return True
         analysis = self.context.analysis
         statuses = [
             fm.response_status(ret.value, self.context.index, analysis.status_constant)
@@ -171,6 +173,35 @@ app.register_error_handler(PaymentError, payment_failed)
             and bool(statuses)
             and all(status is not None and 400 <= status < 500 for status in statuses)
         )
+
+
+    def _delegates(self, node: cst.FunctionDef) -> bool:
+        """Every answer is another handler's (``return base_handler(InvalidRequest(...))``),
+        and that handler answers with its exception's status."""
+        returns = _returns(node)
+        if not returns:
+            return False
+        for ret in returns:
+            value = ret.value
+            if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+                return False
+            target = self._sibling(node, value.func.value)
+            if target is None or not any(
+                _status_from_exception(inner.value, target) for inner in _returns(target)
+            ):
+                return False
+        return True
+
+    def _sibling(self, node: cst.FunctionDef, name: str) -> cst.FunctionDef | None:
+        """A function of that name defined next to ``node`` (same enclosing function or module)."""
+        index = self.context.index
+        parent = index.parent_scope.get(node)
+        if isinstance(parent, cst.FunctionDef):
+            for stmt in statements_in(body_of(parent.body)):
+                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+                    return stmt
+            return None
+        return index.functions.get(name)
 
 
 def _status_from_exception(value: cst.BaseExpression | None, node: cst.FunctionDef) -> bool:
