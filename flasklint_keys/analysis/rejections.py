@@ -442,7 +442,8 @@ class _Walker:
 # -- which rule a rejection belongs to ---------------------------------------------------------
 
 # What a condition reads, in order of precedence.
-CRED, ROLE, DERIVED, AUTHN, CONFIG, OTHER = "cred", "role", "derived", "authn", "config", "other"
+CRED, ROLE, DERIVED, OWNER, AUTHN = "cred", "role", "derived", "owner", "authn"
+CONFIG, OTHER = "config", "other"
 _CSRF = re.compile(r"csrf|xsrf|nonce", re.IGNORECASE)
 # Request attributes that never decide who may do something.
 NEUTRAL_REQUEST = frozenset(
@@ -507,6 +508,7 @@ class _Classifier:
         self.func = func
         self._derived: set[str] | None = None
         self._checker: bool | None = None
+        self._identities: set[str] | None = None
 
     def category(self, status: int, path: list[_Branch], auth_code: bool) -> Category | None:
         # Branches around the rejection, and early exits that answered normally, decide;
@@ -518,15 +520,13 @@ class _Classifier:
             return None  # a CSRF token mismatch is neither an auth failure nor a denial
         if auth_code:
             return Category.AUTHENTICATION
-        kinds = {kind for branch in deciding for kind in self._reads(branch)}
-        if CRED in kinds:
-            return Category.AUTHENTICATION
-        if ROLE in kinds:
-            return Category.AUTHORIZATION
-        if DERIVED in kinds:
-            return Category.AUTHENTICATION  # a key that belongs to another user
-        if AUTHN in kinds:
-            return Category.AUTHENTICATION  # nobody (known) is asking: not logged in
+        reads = [self._reads(branch) for branch in deciding]
+        # The innermost condition that reads a credential or an identity decides.
+        for kinds in reversed(reads):
+            decided = _decide(kinds)
+            if decided is not None:
+                return decided
+        kinds = {kind for branch_kinds in reads for kind in branch_kinds}
         if self._checks_credentials():
             return Category.AUTHENTICATION  # a login: the user it looked up is unknown
         if CONFIG in kinds:
@@ -549,6 +549,21 @@ class _Classifier:
         if self._decided_by_project(deciding):
             return Category.AUTHENTICATION
         return None
+
+    def _identity_names(self) -> set[str]:
+        """Locals assigned from who is asking (``user_id = current_user.get_name()``)."""
+        if self._identities is not None:
+            return self._identities
+        self._identities = set()
+        for stmt in statements_in(body_of(self.func.body)):
+            if not isinstance(stmt, cst.Assign):
+                continue
+            text = _text(stmt.value, self.analysis)
+            if text is not None and self._named_identity(text.split(".")):
+                for target in stmt.targets:
+                    if isinstance(target.target, cst.Name):
+                        self._identities.add(target.target.value)
+        return self._identities
 
     def _checks_credentials(self) -> bool:
         """Does the function check a credential (``user.verify_password(...)``) anywhere?"""
@@ -598,7 +613,7 @@ class _Classifier:
         for leaf in _leaves(branch.test):
             kinds |= self._leaf_kinds(leaf, branch.at)
         if self._ownership(branch.test):
-            kinds.add(ROLE)
+            kinds.add(OWNER)
         return kinds
 
     def _leaf_kinds(
@@ -639,7 +654,13 @@ class _Classifier:
         return OTHER
 
     def _identity_prefix(self, parts: list[str]) -> int:
-        """How many leading parts name the identity (``current_user`` 1, ``g.user`` 2), or 0."""
+        """How many leading parts name the identity (``current_user`` 1, ``g.user`` 2), or 0.
+        A local bound to one (``user_id = current_user.get_name()``) is the identity too."""
+        if parts[0] in self._identity_names():
+            return 1
+        return self._named_identity(parts)
+
+    def _named_identity(self, parts: list[str]) -> int:
         resolved = self.analysis.index.imports.bindings.get(parts[0], "")
         if resolved == "flask_login.current_user" or parts[0] == "current_user":
             return 1
@@ -738,6 +759,20 @@ def _text(expr: cst.BaseExpression, analysis: ModuleAnalysis) -> str | None:
     if qualified is not None and qualified.startswith(("flask.current_app", "flask.g")):
         return dotted
     return dotted
+
+
+def _decide(kinds: set[str]) -> Category | None:
+    if CRED in kinds:
+        return Category.AUTHENTICATION
+    if ROLE in kinds:
+        return Category.AUTHORIZATION
+    if DERIVED in kinds:
+        return Category.AUTHENTICATION  # a key that belongs to another user
+    if OWNER in kinds:
+        return Category.AUTHORIZATION  # an ownership check
+    if AUTHN in kinds:
+        return Category.AUTHENTICATION  # nobody (known) is asking: not logged in
+    return None
 
 
 def _feature_gate(branch: _Branch) -> bool:
