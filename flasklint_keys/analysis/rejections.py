@@ -74,6 +74,9 @@ class Rejection:
     depth: int = 0
     reason: str = "rejected"  # a slug of the condition, for the log line a fix inserts
     origin: str | None = None  # where the credential in the condition came from
+    # A log inserted before the statement records this failure (not so for a form
+    # re-rendered after the block where the check failed: every request renders it).
+    fixable: bool = True
 
 
 class Guard(enum.Enum):
@@ -303,12 +306,18 @@ class _Walker:
             self._reported_checks.add(test)
             saved = self._depth
             self._depth = depth
-            self._add(small, small, CHECK_FAILED, Category.AUTHENTICATION, logs)
+            self._add(small, small, CHECK_FAILED, Category.AUTHENTICATION, logs, fixable=False)
             self._depth = saved
             return
 
     def _add(
-        self, node: cst.CSTNode, stmt: cst.CSTNode, form: str, category: Category, state: Logged
+        self,
+        node: cst.CSTNode,
+        stmt: cst.CSTNode,
+        form: str,
+        category: Category,
+        state: Logged,
+        fixable: bool = True,
     ) -> None:
         logs = self._records_this_failure(state)
         if form == HANDLER_ANSWER and logs is None:
@@ -316,7 +325,9 @@ class _Walker:
                 return  # an auth handler is reported once, at its first unlogged answer
             self._handler_answered = True
         reason, origin = self._describe(form)
-        self.found.append(Rejection(node, stmt, form, category, logs, self._depth, reason, origin))
+        self.found.append(
+            Rejection(node, stmt, form, category, logs, self._depth, reason, origin, fixable)
+        )
 
     def _records_this_failure(self, state: Logged) -> Logged:
         """Drop logs every request writes before the decision: a log outside any branch (past

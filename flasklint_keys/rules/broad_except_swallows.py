@@ -18,12 +18,22 @@ class BroadExceptSwallows(Rule):
     """
     ## What it does
     Flags a bare `except:`, `except Exception` or `except BaseException` (alone
-    or in a tuple) whose body neither logs, reports nor raises — not only
-    `pass`, also `return None`, `continue` or a generic response. Any `raise`
-    (bare, a new exception, `abort(...)`) counts as not swallowing, and so
-    does a log call, an error reporter (`sentry_sdk.capture_exception`...) or
-    a project function that logs. A `try` that only imports (an optional
-    dependency fallback) is not flagged.
+    or in a tuple, nested tuples included) whose body neither logs, reports
+    nor raises — not only `pass`, also `return None`, `continue` or a generic
+    response. Any `raise` (bare, a new exception, `abort(...)`, `return
+    abort(...)`) counts as not swallowing, and so do calls that never return
+    (`sys.exit`, click's `ctx.exit()`/`ctx.fail()`, `self.fail()` in a click
+    `ParamType` or a `TestCase`, a project function whose every path raises);
+    so does a log call (also a project `logging.Logger` subclass's own methods
+    and `from logging import error`), an error reporter
+    (`sentry_sdk.capture_exception`...), a write to stderr (`click.echo(...,
+    err=True)`), `self.handleError(record)` in a logging handler, or a project
+    function that logs. Handing the exception on is not swallowing either:
+    returning it or a value built from it (outside a request handler, whose
+    return value is a response), storing it on `self` or for a later return,
+    putting it on a queue or a future. A `try` that only imports (an optional
+    dependency fallback) is not flagged, nor test code (`test-paths`) or code
+    under `if __name__ == "__main__":`.
 
     ## Why is this bad?
     A broad handler catches every bug along with the error it was written

@@ -23,11 +23,17 @@ class ErrorHandlerSwallows(Rule):
     another non-HTTP exception class (`@app.errorhandler(X)`,
     `@bp.app_errorhandler(X)`, `app.register_error_handler(X, fn)`) that
     answers without logging or reporting the exception. Handlers for status
-    codes, `500`/`InternalServerError` and `HTTPException` subclasses are not
+    codes (also given by name: `FORBIDDEN`, `HTTP_FORBIDDEN`,
+    `INTERNAL_SERVER_ERROR`, a loop over werkzeug's `default_exceptions`),
+    `500`/`InternalServerError` and `HTTPException` subclasses are not
     flagged: Flask logs an unhandled exception itself before it calls a `500`
     handler, and an `abort()` carries no traceback worth keeping. A non-HTTP
     class answered with a 4xx (a validation error → 400) is an expected client
-    error and is not flagged either.
+    error and is not flagged either, nor one answered with a status the
+    exception decides (`err.status_code`, a project mapping such as
+    `map_error_to_code(err)`, or another handler that does): the class is a
+    designed API error. A handler answering 401/403 is a rejection for
+    FLK301/FLK304 instead.
 
     ## Why is this bad?
     Flask calls handlers for `Exception` and other non-HTTP classes *instead
@@ -173,7 +179,6 @@ app.register_error_handler(PaymentError, payment_failed)
             and bool(statuses)
             and all(status is not None and 400 <= status < 500 for status in statuses)
         )
-
 
     def _delegates(self, node: cst.FunctionDef) -> bool:
         """Every answer is another handler's (``return base_handler(InvalidRequest(...))``),

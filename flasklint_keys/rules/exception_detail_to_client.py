@@ -24,8 +24,12 @@ class ExceptionDetailToClient(Rule):
     Flags the exception object, `str(exc)`, `repr(exc)`, `exc.args`, or
     traceback text (`traceback.format_exc()`) reaching a response body, a
     template's context, a flashed message or an `abort()` description.
-    Exceptions written for the client — `HTTPException` subclasses and
-    validation errors — are not flagged.
+    Exceptions written for the client — `HTTPException` subclasses,
+    validation errors, and project exception classes whose every raise site
+    passes only literals or values that are not exceptions — are not
+    flagged. Responses are what views return (also through project base
+    classes in other modules, flask-classful `FlaskView`s and a view
+    decorator's wrapper), hooks and error handlers.
 
     ## Why is this bad?
     Exception messages carry internals: SQL and table names, file paths,

@@ -24,10 +24,16 @@ from .base import NodeFix, Replacement, Rule
 class TracebackDropped(Rule):
     """
     ## What it does
-    Flags an error-level log call (`error`, `critical`, `log(logging.ERROR, …)`)
-    inside an `except` block that passes no `exc_info` and is not
-    `.exception()`, when no other log call of that block records the
-    traceback and the block does not raise.
+    Flags an error-level log call (`error`, `critical`, `log(logging.ERROR, …)`,
+    also `error(...)` imported from `logging`) inside a broad `except` block
+    (bare, `Exception`, `BaseException`, alone or in a tuple) that passes no
+    `exc_info` and is not `.exception()`, when no other log call of that block
+    records the traceback and the block does not re-raise the caught exception
+    (`raise`, `raise e`, `raise X from e`, a new exception Python chains to
+    it). `abort(...)` and HTTP exceptions do not carry the traceback (Flask
+    logs none for them), nor does `raise X from None`. A narrow handler
+    (`except KeyError`) expects its error: its message explains it. Test code
+    (`test-paths`) and `__main__` blocks are not flagged.
 
     ## Why is this bad?
     `logger.error("lookup failed: %s", exc)` keeps the message and drops the
@@ -85,6 +91,10 @@ def f():
         risky()
     except ValueError:
         log.warning("retrying")
+    try:
+        risky()
+    except KeyError as exc:
+        log.error("no such key: %s", exc)
     try:
         risky()
     except ValueError:
