@@ -30,7 +30,6 @@ from . import flask_model as fm
 from .effects import calls_in, escaping_statements, is_log_call
 from .imports import dotted_name
 from .index import Statement, body_of
-from .nodes import child_nodes
 
 if TYPE_CHECKING:
     from .module import ModuleAnalysis
@@ -189,10 +188,10 @@ def facts(func: cst.FunctionDef, analysis: ModuleAnalysis) -> PathFacts:
 
 def _compute(func: cst.FunctionDef, analysis: ModuleAnalysis) -> PathFacts:
     body = body_of(func.body)
-    if _is_generator(body):
-        return NO_FACTS  # its body runs when iterated, not when called
     walk = _Walk(analysis, func)
     fall = walk.block(body, [_State(False, ())])
+    if walk.generator:
+        return NO_FACTS  # its body runs when iterated, not when called
     ends = walk.ends + [_End("return", None, state) for state in fall]
     returns = [end for end in ends if end.kind == "return"]
     always_raises = bool(ends) and not returns
@@ -254,18 +253,6 @@ def truthiness(expr: cst.BaseExpression | None, consts: Mapping[str, bool]) -> b
     return None
 
 
-def _is_generator(body: Sequence[Statement]) -> bool:
-    stack: list[cst.CSTNode] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Yield):
-            return True
-        if isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda):
-            continue
-        stack.extend(child_nodes(node))
-    return False
-
-
 # -- the walk -------------------------------------------------------------------------------
 
 
@@ -297,6 +284,7 @@ class _Walk:
     ends: list[_End] = field(default_factory=list)
     _loops: list[list[_State]] = field(default_factory=list)
     _catching: int = 0
+    generator: bool = False
 
     def block(self, stmts: Sequence[Statement], states: list[_State]) -> list[_State]:
         for stmt in stmts:
@@ -327,6 +315,10 @@ class _Walk:
         return states  # nested definitions do not run here
 
     def small(self, small: cst.BaseSmallStatement, states: list[_State]) -> list[_State]:
+        if isinstance(small, cst.Expr | cst.Assign | cst.AugAssign | cst.AnnAssign) and (
+            isinstance(small.value, cst.Yield)
+        ):
+            self.generator = True  # ``yield x`` / ``y = yield x`` as a statement
         logged = self._logs(small)
         states = [s.with_log(logged) for s in states]
         if isinstance(small, cst.Return):

@@ -341,15 +341,17 @@ class ProjectSummaries:
             "sink": exported is not None and bool(exported.logged_params),
             "logs": exported is not None and exported.logging_facts,
             "logger": local in summary.loggers,
-            "raises": local in dict(summary.exception_statuses)
-            or local in dict(summary.exception_bases)
-            or canonical in self._raised
-            or canonical in self._logged_exceptions
-            or canonical in self._details,
+            "raises": self.exception_status(canonical) is not None,
             "const": local in dict(summary.constants) or local in dict(summary.status_constants),
             "view": local in summary.view_classes,
         }
-        return summary.path, uses[kind] if kind in uses else any(uses.values())
+        if kind in uses:
+            return summary.path, uses[kind]
+        # A module the pre-pass skipped shows no construct path facts or views could
+        # change (no except block, no rejection): only what the old uses say counts.
+        uses["logs"] = exported is not None and exported.logs
+        uses.pop("view")
+        return summary.path, any(uses.values())
 
 
 NAME_USES = frozenset({"value", "sink", "logs", "logger", "raises", "const", "view"})

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import flask_model as fm
+from .imports import dotted_name
 from .names import Strength
 from .paths import facts
 from .rejections import app_wide_logged_statuses, logged_exception_classes
@@ -45,6 +46,18 @@ class _Lines:
 
 
 def summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
+    """What the module offers to others. The project lookups this makes are not the
+    module's dependencies: a summary is made once, in phase one, and never re-made with
+    the project's summaries, so they cannot change what the module itself reports."""
+    consulted = set(analysis.dependencies)
+    try:
+        return _summarise(analysis, module_name)
+    finally:
+        analysis.dependencies.clear()
+        analysis.dependencies.update(consulted)
+
+
+def _summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
     lines = _Lines(analysis.module, analysis.source)
     index = analysis.index
     functions = []
@@ -103,10 +116,19 @@ def summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
     )
 
 
+# Names of exception classes (a model or a view inheriting another module's is no exception).
+_EXCEPTION_NAME = re.compile(
+    r"(Error|Exception|Denied|Forbidden|Unauthori[sz]ed|Fail(ed|ure)|Revoked|Expired|Invalid)$"
+)
+
+
 def _exception_bases(analysis: ModuleAnalysis) -> tuple[tuple[str, str], ...]:
-    """Each class's first base that is a class of the project (here or imported), absolute."""
+    """Each exception class's first base that is a class of the project (here or imported)."""
     out = []
     for name, cls in sorted(analysis.index.classes.items()):
+        names = [name, *(dotted_name(base.value) or "" for base in cls.bases)]
+        if not any(_EXCEPTION_NAME.search(n) for n in names):
+            continue
         for base in cls.bases:
             absolute = analysis.absolute_class(base.value)
             if absolute is not None:
