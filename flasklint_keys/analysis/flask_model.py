@@ -20,6 +20,7 @@ import libcst as cst
 from .imports import dotted_name
 from .index import ModuleIndex, Statement, blocks, body_of, string_value
 from .nodes import child_nodes
+from .vocabulary import JWT_LOADERS
 
 ROUTE_DECORATORS = frozenset({"route"})
 METHOD_SHORTCUTS = frozenset({"get", "post", "put", "patch", "delete"})
@@ -35,17 +36,6 @@ HOOK_DECORATORS = frozenset(
 ERROR_HANDLER_DECORATORS = frozenset({"errorhandler", "app_errorhandler"})
 # Flask-HTTPAuth ``@auth.error_handler``, Flask-Login ``@login_manager.unauthorized_handler``
 # and Flask-JWT-Extended's loaders: each answers an authentication failure.
-JWT_LOADERS = frozenset(
-    {
-        "unauthorized_loader",
-        "invalid_token_loader",
-        "expired_token_loader",
-        "revoked_token_loader",
-        "needs_fresh_token_loader",
-        "token_verification_failed_loader",
-        "user_lookup_error_loader",
-    }
-)
 AUTH_HANDLER_DECORATORS = frozenset({"error_handler", "unauthorized_handler"}) | JWT_LOADERS
 CREDENTIAL_CALLBACKS = frozenset(
     {"verify_password", "verify_token", "get_password", "request_loader", "header_loader"}

@@ -33,18 +33,11 @@ from typing import Any
 from ..core.signals import Signal
 from .names import CredentialNames, Strength
 from .request_model import REQUEST_ATTRIBUTES, REQUEST_METHODS
-from .vocabulary import CREDENTIAL_CHECKS, ERROR_METHODS, LOG_METHODS
+from .vocabulary import CREDENTIAL_CHECKS, ERROR_METHODS, JWT_LOADERS, LOG_METHODS
 
 FLASK_PACKAGES = ("flask", "werkzeug")
-HANDLER_DECORATORS = frozenset(
+HANDLER_DECORATORS = JWT_LOADERS | frozenset(
     {
-        "unauthorized_loader",
-        "invalid_token_loader",
-        "expired_token_loader",
-        "revoked_token_loader",
-        "needs_fresh_token_loader",
-        "token_verification_failed_loader",
-        "user_lookup_error_loader",
         "errorhandler",
         "app_errorhandler",
         "error_handler",
