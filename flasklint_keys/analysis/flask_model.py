@@ -350,9 +350,27 @@ def classify_handled(target: int | str | None, index: ModuleIndex) -> Handled:
     return Handled.OTHER
 
 
+# Libraries' exceptions that are werkzeug HTTPExceptions (Flask renders them, logs nothing).
+LIBRARY_HTTP_EXCEPTIONS = frozenset(
+    {
+        "flask_wtf.csrf.CSRFError",
+        "flask_wtf.CSRFError",
+        "flask_limiter.errors.RateLimitExceeded",
+        "flask_limiter.RateLimitExceeded",
+        "werkzeug.routing.RequestRedirect",
+        "werkzeug.routing.exceptions.RequestRedirect",
+    }
+)
+
+
 def is_http_exception(target: str, index: ModuleIndex, depth: int = 0) -> bool:
-    """``werkzeug.exceptions.*`` or a project class deriving from one (same module)."""
-    if target.startswith("werkzeug.exceptions.") or target.rsplit(".", 1)[-1] == "HTTPException":
+    """``werkzeug.exceptions.*`` (or a library's subclass of one) or a project class deriving
+    from one (same module)."""
+    if (
+        target.startswith("werkzeug.exceptions.")
+        or target.rsplit(".", 1)[-1] == "HTTPException"
+        or target in LIBRARY_HTTP_EXCEPTIONS
+    ):
         return True
     cls = index.classes.get(target)
     if cls is None or depth > 5:

@@ -625,6 +625,10 @@ class _Classifier:
             kinds |= self._leaf_kinds(leaf, branch.at)
         if self._ownership(branch.test):
             kinds.add(OWNER)
+        if _anonymous(branch.test, branch.positive) is False:
+            # ``if user.is_anonymous: abort(401) else: abort(403)``: who asks is known here,
+            # so being logged in is not what failed.
+            kinds.discard(AUTHN)
         return kinds
 
     def _leaf_kinds(
@@ -783,6 +787,28 @@ def _decide(kinds: set[str]) -> Category | None:
         return Category.AUTHORIZATION  # an ownership check
     if AUTHN in kinds:
         return Category.AUTHENTICATION  # nobody (known) is asking: not logged in
+    return None
+
+
+def _anonymous(test: cst.BaseExpression, positive: bool) -> bool | None:
+    """Does taking this branch mean nobody is logged in (True), somebody is (False), or is
+    the test about something else (None)? ``is_anonymous``, ``is_authenticated``."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _anonymous(test.expression, not positive)
+    if isinstance(test, cst.Attribute):
+        if test.attr.value == "is_anonymous":
+            return positive
+        if test.attr.value == "is_authenticated":
+            return not positive
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if isinstance(target.comparator, cst.Name) and target.comparator.value in (
+            "True",
+            "False",
+        ):
+            same = isinstance(target.operator, cst.Is | cst.Equal)
+            truth = (target.comparator.value == "True") == same
+            return _anonymous(test.left, positive == truth)
     return None
 
 
