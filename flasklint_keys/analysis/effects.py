@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .flask_model import ABORT, exception_status, handled_target, is_http_exception
+from .flask_model import exception_status, handled_target, is_http_exception
 from .imports import dotted_name
 from .index import ModuleIndex, blocks, body_of
 from .nodes import child_nodes
@@ -156,10 +156,6 @@ def _named_helper(name: str, imported: str) -> bool:
     return bool(_LOGGING_HELPER.match(name)) and not imported.startswith(("math.", "numpy."))
 
 
-def logs_in(node: cst.CSTNode, analysis: ModuleAnalysis) -> list[cst.Call]:
-    return [call for call in calls_in(node) if is_log_call(call, analysis)]
-
-
 def records_traceback(call: cst.Call, analysis: ModuleAnalysis) -> bool:
     """``log.exception()``, ``exc_info=...``, ``log_exception()``, a report function, ``format_exc()`` in the args."""
     method = log_method(call, analysis)
@@ -232,20 +228,6 @@ def mentions(node: cst.CSTNode, names: frozenset[str]) -> bool:
         if isinstance(current, cst.Name) and current.value in names:
             return True
         stack.extend(c for c in child_nodes(current) if not isinstance(c, _OPAQUE))
-    return False
-
-
-def raises(stmts: Sequence[cst.CSTNode], analysis: ModuleAnalysis) -> bool:
-    """Any ``raise`` or ``abort(...)`` that leaves the statements (outside nested scopes).
-
-    A raise inside a ``try`` whose own bare/broad handler catches it does not leave.
-    """
-    for stmt in escaping_statements(stmts):
-        if isinstance(stmt, cst.Raise):
-            return True
-        value = stmt.value if isinstance(stmt, cst.Expr | cst.Return) else None
-        if isinstance(value, cst.Call) and analysis.index.imports.resolve(value.func) in ABORT:
-            return True
     return False
 
 
