@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 def sync(job):
     try:
         job.run()
-    except ValueError:
+    except Exception:
         log.error("sync failed")
         return False
     return True

@@ -192,13 +192,22 @@ class ModuleAnalysis:
                 continue
             kind = fm.classify_handled(reg.target, self.index)
             if kind in (fm.Handled.EXCEPTION, fm.Handled.OTHER):
-                if (
-                    isinstance(reg.target, str)
-                    and reg.target.rsplit(".", 1)[-1] in fm.CLIENT_MESSAGE_EXCEPTIONS
+                if isinstance(reg.target, str) and (
+                    reg.target.rsplit(".", 1)[-1] in fm.CLIENT_MESSAGE_EXCEPTIONS
+                    or (kind is fm.Handled.OTHER and self.client_message_class(reg.target))
                 ):
                     continue
                 return params.positional[0]
         return None
+
+    # -- development entry points -------------------------------------------------------
+
+    def in_main_block(self, node: cst.CSTNode) -> bool:
+        """Is ``node`` inside a module-level ``if __name__ == "__main__":`` block?"""
+        nodes = self.cache.get("main_block_nodes")
+        if not isinstance(nodes, frozenset):
+            nodes = self.cache["main_block_nodes"] = fm.main_block_nodes(self.module)
+        return node in nodes
 
     # -- summaries -----------------------------------------------------------------------
 
@@ -307,6 +316,121 @@ class ModuleAnalysis:
         self.dependencies.add(f"raises:{absolute_name}")
         summaries = self.project.summaries
         return summaries.exception_status(absolute_name) if summaries is not None else None
+
+    def logger_methods(self) -> frozenset[str]:
+        """Methods a project ``logging.Logger`` subclass adds (``error_or_exception``): calls of
+        them on a logger are log calls. This module's, and (phase two) every module's."""
+        local = self.cache.get("logger_methods")
+        if not isinstance(local, frozenset):
+            local = self.cache["logger_methods"] = fm.logger_subclass_methods(self.index)
+        summaries = self.project.summaries
+        if summaries is None:
+            return local
+        return local | summaries.logger_methods()
+
+    def note_logger_method(self, method: str) -> None:
+        """A call of ``method`` on a logger: another module's Logger subclass may define it."""
+        self.dependencies.add(f"logmethod:{method}")
+
+    # -- exception classes across the project -------------------------------------------
+
+    def absolute_class(self, expr: cst.BaseExpression) -> str | None:
+        """The absolute dotted name of the class ``expr`` names (imported or of this module)."""
+        qualified = self.index.imports.resolve(expr)
+        if qualified is not None:
+            return self.qualify(qualified)
+        if isinstance(expr, cst.Name) and expr.value in self.index.classes:
+            return f"{self.project.module}.{expr.value}" if self.project.module else expr.value
+        return None
+
+    def raised_statuses(self, expr: cst.BaseExpression) -> frozenset[int]:
+        """Statuses the project's raise sites pass to the class ``expr`` names."""
+        absolute_name = self.absolute_class(expr)
+        if absolute_name is None:
+            return frozenset()
+        self.dependencies.add(f"raised:{absolute_name}")
+        summaries = self.project.summaries
+        local = self._local_raised().get(absolute_name, frozenset())
+        if summaries is None:
+            return local
+        return local | summaries.raised_statuses(absolute_name)
+
+    def raised_statuses_here(self) -> dict[str, frozenset[int]]:
+        """Statuses this module's raise sites pass, by absolute class name."""
+        return self._local_raised()
+
+    def _local_raised(self) -> dict[str, frozenset[int]]:
+        cached = self.cache.get("raised_statuses")
+        if isinstance(cached, dict):
+            return cached
+        found: dict[str, set[int]] = {}
+        for site in self.raise_sites():
+            status = fm.explicit_status(site.call, self.index, self.status_constant)
+            cls = self.absolute_class(site.call.func)
+            if status is not None and cls is not None:
+                found.setdefault(cls, set()).add(status)
+        result = {cls: frozenset(v) for cls, v in found.items()}
+        self.cache["raised_statuses"] = result
+        return result
+
+    def raise_sites(self) -> list[fm.RaiseSite]:
+        cached = self.cache.get("raise_sites")
+        if not isinstance(cached, list):
+            cached = self.cache["raise_sites"] = fm.raise_sites(self.module)
+        return cached
+
+    def logs_exception(self, absolute_name: str) -> bool:
+        """Does an error handler (of any module) for this class, or a base, log every time?"""
+        self.dependencies.add(f"raised:{absolute_name}")
+        summaries = self.project.summaries
+        return summaries is not None and summaries.logs_exception(absolute_name)
+
+    def exception_detail(self, absolute_name: str) -> bool | None:
+        """Does some raise site of this project class pass exception detail into it?"""
+        self.dependencies.add(f"raised:{absolute_name}")
+        summaries = self.project.summaries
+        return summaries.exception_detail(absolute_name) if summaries is not None else None
+
+    def client_message_class(self, target: cst.BaseExpression | str) -> bool:
+        """A project exception class whose every raise site passes only literals or values
+        that are not exceptions: its message is written for the client, not internal detail."""
+        if isinstance(target, str):
+            local = target in self.index.classes
+            absolute = (
+                f"{self.project.module}.{target}" if local and self.project.module else target
+            )
+            absolute = absolute if local else self.qualify(target)
+        else:
+            found = self.absolute_class(target)
+            if found is None:
+                return False
+            absolute = found
+        here = [
+            site.detail
+            for site in self.raise_sites()
+            if (cls := self.absolute_class(site.call.func)) is not None and cls == absolute
+        ]
+        project = self.exception_detail(absolute)
+        if project is None and not here:
+            return False  # never raised in the project: a library's exception
+        return not any(here) and not project
+
+    def status_constant(self, expr: cst.BaseExpression) -> int | None:
+        """An HTTP status bound to a constant of another project module."""
+        qualified = self.index.imports.resolve(expr)
+        if qualified is None:
+            return None
+        absolute_name = self.qualify(qualified)
+        self.dependencies.add(f"const:{absolute_name}")
+        summaries = self.project.summaries
+        return summaries.status_constant(absolute_name) if summaries is not None else None
+
+    def external_view(self, qualified: str) -> bool:
+        """Is this class of another project module a view (``class Base(Resource)``)?"""
+        absolute_name = self.qualify(qualified)
+        self.dependencies.add(f"view:{absolute_name}")
+        summaries = self.project.summaries
+        return summaries is not None and summaries.is_view_class(absolute_name)
 
     def apply_external(
         self, qualified: str, call: cst.Call, env: Env, evaluator: Evaluator

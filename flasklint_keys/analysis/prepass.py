@@ -33,10 +33,16 @@ from typing import Any
 from ..core.signals import Signal
 from .names import CredentialNames, Strength
 from .request_model import REQUEST_ATTRIBUTES, REQUEST_METHODS
-from .vocabulary import CREDENTIAL_CHECKS, ERROR_METHODS, LOG_METHODS, MONITORING_PACKAGES
+from .vocabulary import (
+    CREDENTIAL_CHECKS,
+    ERROR_METHODS,
+    JWT_LOADERS,
+    LOG_METHODS,
+    MONITORING_PACKAGES,
+)
 
 FLASK_PACKAGES = ("flask", "werkzeug")
-HANDLER_DECORATORS = frozenset(
+HANDLER_DECORATORS = JWT_LOADERS | frozenset(
     {
         "errorhandler",
         "app_errorhandler",
@@ -58,6 +64,11 @@ REJECTION_NAMES = frozenset(
         "FORBIDDEN",
         "HTTP_401_UNAUTHORIZED",
         "HTTP_403_FORBIDDEN",
+        "HTTP_UNAUTHORIZED",
+        "HTTP_FORBIDDEN",
+        "unauthorized",
+        "forbidden",
+        "unauthorised",
     }
 )
 REQUEST_DATA = frozenset(REQUEST_ATTRIBUTES) | frozenset(REQUEST_METHODS)
@@ -68,6 +79,7 @@ BROAD = frozenset({"Exception", "BaseException"})
 SINK_NAMES = frozenset({"print", "pprint", "warn"})
 SINK_METHODS = LOG_METHODS | {"write", "writelines", "warn", "labels", "pprint"}
 STATUS_ATTRIBUTES = frozenset({"code", "status_code", "status"})
+LOGGER_BASES = frozenset({"Logger", "LoggerAdapter", "getLoggerClass"})
 DIGEST_WORDS = ("signature", "sig", "mac", "hmac", "digest")
 MAX_NAME_LENGTH = 64
 # Strings that can name a header, a field or a setting (not paths, URLs or prose).
@@ -366,6 +378,8 @@ class _Scan:
         )
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if any(_last_name(base) in LOGGER_BASES for base in node.bases):
+            self.reasons.append((Signal.LOGGER_CLASS, f"class {node.name} is a logger"))
         # An exception class carrying 401/403 makes raising it a rejection, in any module.
         for stmt in node.body:
             if isinstance(stmt, ast.Assign | ast.AnnAssign):
@@ -394,9 +408,13 @@ class _Scan:
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         walked = flatten(ast.Module(body=node.body, type_ignores=[]))
         raises = any(isinstance(n, ast.Raise) for n in walked)
-        if _is_broad(node.type) and not raises:
+        broad = _is_broad(node.type)
+        if broad and not raises:
             self.reasons.append((Signal.BROAD_EXCEPT, "broad except without raise"))
-        if not raises and _drops_traceback(walked):
+        # FLK203 judges broad handlers only; a raise keeps the traceback unless it is an
+        # HTTP error or ``from None`` (any raise but a re-raise may be one).
+        keeps = any(_reraises(n, node.name) for n in walked)
+        if broad and not keeps and _drops_traceback(walked, self.bindings):
             self.reasons.append(
                 (Signal.DROPPED_TRACEBACK, "error logged in except without its traceback")
             )
@@ -440,13 +458,34 @@ def finally_exits(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             )
 
 
-def _drops_traceback(walked: list[ast.AST]) -> bool:
+def _reraises(node: ast.AST, caught: str | None) -> bool:
+    """``raise``, ``raise e`` or ``raise X from e``: the caught exception goes on."""
+    if not isinstance(node, ast.Raise):
+        return False
+    if node.exc is None:
+        return True
+    if isinstance(node.exc, ast.Name) and node.exc.id == caught:
+        return True
+    return isinstance(node.cause, ast.Name) and node.cause.id == caught
+
+
+def _drops_traceback(walked: list[ast.AST], bindings: dict[str, str]) -> bool:
     """FLK203's shape: an error-level log and nothing in the block that keeps the traceback."""
     error_log = False
     for node in walked:
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        if not isinstance(node, ast.Call):
             continue
-        method = node.func.attr
+        if isinstance(node.func, ast.Name):
+            # ``from logging import error``: ``error("failed")``.
+            bound = bindings.get(node.func.id, "")
+            if bound.startswith("logging."):
+                method = bound[len("logging.") :]
+            else:
+                continue
+        elif isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+        else:
+            continue
         keeps = method in ("exception", "opt", "capture_exception", "log_exception") or any(
             k.arg in ("exc_info", "exception") for k in node.keywords
         )
@@ -482,8 +521,11 @@ def _is_true(node: ast.expr) -> bool:
 def _is_broad(exc_type: ast.expr | None) -> bool:
     if exc_type is None:
         return True
-    members = exc_type.elts if isinstance(exc_type, ast.Tuple) else [exc_type]
-    return any(isinstance(m, ast.Name) and m.id in BROAD for m in members)
+    if isinstance(exc_type, ast.Tuple | ast.List):
+        return any(_is_broad(m) for m in exc_type.elts)  # nested tuples too
+    if isinstance(exc_type, ast.Attribute):
+        return exc_type.attr in BROAD  # ``builtins.Exception``
+    return isinstance(exc_type, ast.Name) and exc_type.id in BROAD
 
 
 def _dotted(node: ast.Attribute) -> str | None:

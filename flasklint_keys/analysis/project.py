@@ -106,6 +106,14 @@ class ProjectSummaries:
     # path -> credential headers it reads / its before_request hooks recording key use.
     _headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _recorders: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Canonical exception class -> statuses its raise sites pass; classes whose handler logs;
+    # classes whose raise sites pass exception detail (True) or only client text (False).
+    _raised: dict[str, set[int]] = field(default_factory=dict)
+    _logged_exceptions: set[str] = field(default_factory=set)
+    _details: dict[str, bool] = field(default_factory=dict)
+    # Canonical class -> paths of the modules that raise it or handle it.
+    _exception_users: dict[str, set[str]] = field(default_factory=dict)
+    _logger_methods: frozenset[str] = frozenset()
     # dependency on a name -> (path of its defining module, does it matter): every
     # module of a tree asks about the same few helpers.
     _name_matters: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False)
@@ -134,7 +142,35 @@ class ProjectSummaries:
                 project._headers[summary.path] = summary.credential_headers
             if summary.key_recorders:
                 project._recorders[summary.path] = summary.key_recorders
+        project._index_exceptions()
+        project._logger_methods = frozenset(
+            m for summary in project.modules.values() for m in summary.logger_methods
+        )
         return project
+
+    def logger_methods(self) -> frozenset[str]:
+        return self._logger_methods
+
+    def _index_exceptions(self) -> None:
+        for summary in self.modules.values():
+            users: set[str] = set()
+            for cls, status in summary.raised_statuses:
+                self._raised.setdefault(self.canonical(cls), set()).add(status)
+                users.add(cls)
+            for cls in summary.logged_exceptions:
+                self._logged_exceptions.add(self.canonical(cls))
+                users.add(cls)
+            for cls, detail in summary.exception_details:
+                key = self.canonical(cls)
+                self._details[key] = self._details.get(key, False) or detail
+                users.add(cls)
+            for cls in users:
+                self._exception_users.setdefault(self.canonical(cls), set()).add(summary.path)
+
+    def canonical(self, qualified: str) -> str:
+        """The defining module's name for ``qualified`` (re-exports followed)."""
+        found = self.locate(qualified)
+        return f"{found[0].module}.{found[1]}" if found is not None else qualified
 
     def _module(self, name: str) -> ModuleSummary | None:
         found = self.modules.get(name)
@@ -167,12 +203,52 @@ class ProjectSummaries:
         exported = summary.function(name)
         return (exported, summary) if exported is not None else None
 
-    def exception_status(self, qualified: str) -> int | None:
+    def exception_status(self, qualified: str, depth: int = 0) -> int | None:
+        """A class's status: its own (or a base's in its module), else an imported base's."""
         found = self.locate(qualified)
-        if found is None:
+        if found is None or depth > MAX_REEXPORT_DEPTH:
             return None
         summary, name = found
-        return dict(summary.exception_statuses).get(name)
+        own = dict(summary.exception_statuses).get(name)
+        if own is not None:
+            return own
+        base = dict(summary.exception_bases).get(name)
+        return self.exception_status(base, depth + 1) if base is not None else None
+
+    def ancestry(self, qualified: str) -> list[str]:
+        """``qualified`` and its bases of other project modules, canonical names."""
+        out: list[str] = []
+        current: str | None = qualified
+        while current is not None and len(out) <= MAX_REEXPORT_DEPTH:
+            found = self.locate(current)
+            if found is None:
+                out.append(current)
+                break
+            summary, name = found
+            canonical = f"{summary.module}.{name}"
+            if canonical in out:
+                break
+            out.append(canonical)
+            current = dict(summary.exception_bases).get(name)
+        return out
+
+    def raised_statuses(self, qualified: str) -> frozenset[int]:
+        return frozenset(self._raised.get(self.canonical(qualified), ()))
+
+    def logs_exception(self, qualified: str) -> bool:
+        return any(cls in self._logged_exceptions for cls in self.ancestry(qualified))
+
+    def exception_detail(self, qualified: str) -> bool | None:
+        """Does some raise site of the class pass exception detail? None: never raised here."""
+        return self._details.get(self.canonical(qualified))
+
+    def status_constant(self, qualified: str) -> int | None:
+        found = self.locate(qualified)
+        return dict(found[0].status_constants).get(found[1]) if found is not None else None
+
+    def is_view_class(self, qualified: str) -> bool:
+        found = self.locate(qualified)
+        return found is not None and found[1] in found[0].view_classes
 
     def constant(self, qualified: str) -> str | None:
         found = self.locate(qualified)
@@ -232,10 +308,22 @@ class ProjectSummaries:
             return repr(self.key_recorders(own_path))
         if kind == "scrubs":
             return repr(self.scrubs_headers(name))
+        if kind == "logmethod":
+            return repr(name in self._logger_methods)
+        if kind == "raised":
+            canonical = self.canonical(name)
+            return repr(
+                (
+                    sorted(self._raised.get(canonical, ())),
+                    self.logs_exception(name),
+                    self._details.get(canonical),
+                )
+            )
         found = self.locate(name)
         if found is None:
             return ""
         summary, local = found
+        canonical = f"{summary.module}.{local}"
         return repr(
             (
                 summary.path,
@@ -243,6 +331,12 @@ class ProjectSummaries:
                 local in summary.loggers,
                 dict(summary.exception_statuses).get(local),
                 dict(summary.constants).get(local),
+                self.exception_status(name),
+                sorted(self._raised.get(canonical, ())),
+                self.logs_exception(name),
+                self._details.get(canonical),
+                dict(summary.status_constants).get(local),
+                local in summary.view_classes,
             )
         )
 
@@ -264,6 +358,15 @@ class ProjectSummaries:
             return bool(self.credential_headers(own_path))
         if kind == "keyrecord":
             return bool(self.key_recorders(own_path))
+        if kind == "logmethod":
+            return name in self._logger_methods
+        if kind == "raised":
+            # Raise sites and handlers of a class in other modules (its own module included
+            # when the class is defined elsewhere).
+            users = self._exception_users.get(self.canonical(name), set())
+            return any(path != own_path for path in users) or any(
+                cls in self._logged_exceptions for cls in self.ancestry(name)[1:]
+            )
         known = self._name_matters.get(dependency)
         if known is None:
             known = self._name_matters[dependency] = self._matters_by_name(kind, name)
@@ -276,19 +379,27 @@ class ProjectSummaries:
             return "", False
         summary, local = found
         exported = summary.function(local)
+        canonical = f"{summary.module}.{local}"
         uses = {
             "value": exported is not None and not exported.returns.trivial,
             "sink": exported is not None and bool(exported.logged_params),
-            "logs": exported is not None and exported.logs,
+            "logs": exported is not None and exported.logging_facts,
             "logger": local in summary.loggers,
-            "raises": local in dict(summary.exception_statuses),
-            "const": local in dict(summary.constants),
             "scrubs": local in dict(summary.event_processors),
+            "raises": self.exception_status(canonical) is not None,
+            "const": local in dict(summary.constants) or local in dict(summary.status_constants),
+            "view": local in summary.view_classes,
         }
-        return summary.path, uses[kind] if kind in uses else any(uses.values())
+        if kind in uses:
+            return summary.path, uses[kind]
+        # A module the pre-pass skipped shows no construct path facts or views could
+        # change (no except block, no rejection): only what the old uses say counts.
+        uses["logs"] = exported is not None and exported.logs
+        uses.pop("view")
+        return summary.path, any(uses.values())
 
 
-NAME_USES = frozenset({"value", "sink", "logs", "logger", "raises", "const", "scrubs"})
+NAME_USES = frozenset({"value", "sink", "logs", "logger", "raises", "const", "scrubs", "view"})
 
 
 def points_into(dependency: str, module: str) -> bool:

@@ -61,12 +61,28 @@ class SinkHost(Protocol):
 
     def external_logger(self, qualified: str) -> bool: ...
 
+    def logger_methods(self) -> frozenset[str]: ...
+
+    def note_logger_method(self, method: str) -> None: ...
+
 
 def log_method(call: cst.Call, analysis: SinkHost) -> str | None:
-    """The method name when ``call`` is ``<logger>.<level>(...)``, else ``None``."""
+    """The method name when ``call`` is ``<logger>.<level>(...)``, else ``None``.
+
+    Also ``error(...)`` imported ``from logging``, and the methods a project's
+    ``logging.Logger`` subclass adds (``log.error_or_exception(e)``).
+    """
     func = call.func
-    if not isinstance(func, cst.Attribute) or func.attr.value not in LOG_METHODS:
+    if isinstance(func, cst.Name):
+        qualified = analysis.index.imports.resolve(func)
+        level = qualified[len("logging.") :] if qualified else ""
+        if qualified is not None and qualified.startswith("logging.") and level in LOG_METHODS:
+            return level
         return None
+    if not isinstance(func, cst.Attribute):
+        return None
+    if func.attr.value not in LOG_METHODS:
+        return _subclass_method(func, analysis)
     receiver = func.value
     index = analysis.index
     if index.imports.resolve(receiver) == "logging":
@@ -80,6 +96,19 @@ def log_method(call: cst.Call, analysis: SinkHost) -> str | None:
     if qualified is not None and analysis.external_logger(qualified):
         return func.attr.value  # ``from app.log import audit``: a logger of another module
     return None
+
+
+def _subclass_method(func: cst.Attribute, analysis: SinkHost) -> str | None:
+    """``log.error_or_exception(e)``: a method of a project ``logging.Logger`` subclass."""
+    receiver = func.value
+    dotted = dotted_name(receiver)
+    if not (
+        looks_like_logger(analysis.index, receiver)
+        or (dotted is not None and dotted in analysis.settings.logger_names)
+    ):
+        return None
+    analysis.note_logger_method(func.attr.value)
+    return func.attr.value if func.attr.value in analysis.logger_methods() else None
 
 
 def classify_sink(call: cst.Call, analysis: SinkHost) -> Sink | None:

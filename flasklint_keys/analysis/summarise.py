@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import flask_model as fm
+from .imports import dotted_name
 from .key_use import key_recorders
 from .monitoring import credential_headers, event_processors
 from .names import Strength
-from .rejections import app_wide_logged_statuses
+from .paths import facts
+from .rejections import app_wide_logged_statuses, logged_exception_classes
 from .summary import ExportedFunction, ModuleSummary, SummaryLabel, SummaryTaint
 from .taint import Kind, Taint
 
@@ -46,6 +48,18 @@ class _Lines:
 
 
 def summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
+    """What the module offers to others. The project lookups this makes are not the
+    module's dependencies: a summary is made once, in phase one, and never re-made with
+    the project's summaries, so they cannot change what the module itself reports."""
+    consulted = set(analysis.dependencies)
+    try:
+        return _summarise(analysis, module_name)
+    finally:
+        analysis.dependencies.clear()
+        analysis.dependencies.update(consulted)
+
+
+def _summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
     lines = _Lines(analysis.module, analysis.source)
     index = analysis.index
     functions = []
@@ -53,7 +67,7 @@ def summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
         summary = analysis.summary(func)
         if summary is None:
             continue
-        exported = _export(name, func, summary, analysis.path, lines)
+        exported = _export(name, func, summary, analysis, lines)
         if not exported.trivial:
             functions.append(exported)
     g_attrs = _store(analysis, sorted(index.g_assignments), analysis.g_taint, lines)
@@ -79,14 +93,75 @@ def summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
         credential_headers=credential_headers(analysis),
         event_processors=event_processors(analysis),
         key_recorders=key_recorders(analysis),
+        status_constants=tuple(
+            sorted(
+                (name, value)
+                for name, value in fm.int_constants(analysis.module).items()
+                if 400 <= value < 600
+            )
+        ),
+        exception_bases=_exception_bases(analysis),
+        raised_statuses=tuple(
+            sorted(
+                (cls, status)
+                for cls, statuses in analysis.raised_statuses_here().items()
+                for status in statuses
+            )
+        ),
+        logged_exceptions=tuple(sorted(logged_exception_classes(analysis))),
+        exception_details=_exception_details(analysis),
+        logger_methods=tuple(sorted(fm.logger_subclass_methods(index))),
+        view_classes=tuple(
+            sorted(
+                name
+                for name in index.classes
+                if fm.is_view_class(name, index, analysis.external_view)
+            )
+        ),
     )
 
 
+# Names of exception classes (a model or a view inheriting another module's is no exception).
+_EXCEPTION_NAME = re.compile(
+    r"(Error|Exception|Denied|Forbidden|Unauthori[sz]ed|Fail(ed|ure)|Revoked|Expired|Invalid)$"
+)
+
+
+def _exception_bases(analysis: ModuleAnalysis) -> tuple[tuple[str, str], ...]:
+    """Each exception class's first base that is a class of the project (here or imported)."""
+    out = []
+    for name, cls in sorted(analysis.index.classes.items()):
+        names = [name, *(dotted_name(base.value) or "" for base in cls.bases)]
+        if not any(_EXCEPTION_NAME.search(n) for n in names):
+            continue
+        for base in cls.bases:
+            absolute = analysis.absolute_class(base.value)
+            if absolute is not None:
+                out.append((name, absolute))
+                break
+    return tuple(out)
+
+
+def _exception_details(analysis: ModuleAnalysis) -> tuple[tuple[str, bool], ...]:
+    details: dict[str, bool] = {}
+    for site in analysis.raise_sites():
+        cls = analysis.absolute_class(site.call.func)
+        if cls is not None:
+            details[cls] = details.get(cls, False) or site.detail
+    return tuple(sorted(details.items()))
+
+
 def _export(
-    name: str, func: cst.FunctionDef, summary: FunctionSummary, path: str, lines: _Lines
+    name: str,
+    func: cst.FunctionDef,
+    summary: FunctionSummary,
+    analysis: ModuleAnalysis,
+    lines: _Lines,
 ) -> ExportedFunction:
     params = summary.params
     returns = summary.returns
+    path = analysis.path
+    paths = facts(func, analysis)
     return ExportedFunction(
         name=name,
         line=lines.of(func) if _needs_lines(returns) else 0,
@@ -97,6 +172,9 @@ def _export(
         returns=_taint(returns, path, lines),
         logged_params=tuple(sorted(summary.logged_params)),
         logs=summary.logs,
+        always_raises=paths.always_raises,
+        always_logs=paths.always_logs,
+        logs_on_failure=tuple(sorted(paths.logs_on_failure)),
     )
 
 

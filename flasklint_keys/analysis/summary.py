@@ -66,10 +66,27 @@ class ExportedFunction:
     returns: SummaryTaint = SummaryTaint()
     logged_params: tuple[str, ...] = ()
     logs: bool = False
+    # Path facts (analysis/paths.py): no path returns; every returning path logs; the falsy
+    # returns (-1: the value, i: element i of a returned tuple) all log.
+    always_raises: bool = False
+    always_logs: bool = False
+    logs_on_failure: tuple[int, ...] = ()
 
     @property
     def trivial(self) -> bool:
-        return self.returns.trivial and not self.logged_params and not self.logs
+        return (
+            self.returns.trivial
+            and not self.logged_params
+            and not self.logs
+            and not self.always_raises
+            and not self.always_logs
+            and not self.logs_on_failure
+        )
+
+    @property
+    def logging_facts(self) -> bool:
+        """Anything a caller judging "does this call log / leave" would use."""
+        return self.logs or self.always_raises or self.always_logs or bool(self.logs_on_failure)
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,22 @@ class ModuleSummary:
     event_processors: tuple[tuple[str, bool], ...] = ()
     # ``before_request`` hooks that record which key came in (``g.key_id = ...``, FLK305).
     key_recorders: tuple[str, ...] = ()
+    # Integer constants that may be an HTTP error status (``HTTP_FORBIDDEN = 403``).
+    status_constants: tuple[tuple[str, int], ...] = ()
+    # Exception classes without a status of their own -> their bases of other modules
+    # (absolute names): ``class KeyRevoked(AuthFailed)`` inherits AuthFailed's 401.
+    exception_bases: tuple[tuple[str, str], ...] = ()
+    # Statuses raise sites pass explicitly: (absolute class, status) for ``ApiError("…", 401)``.
+    raised_statuses: tuple[tuple[str, int], ...] = ()
+    # Exception classes (absolute) whose error handler logs every time it answers.
+    logged_exceptions: tuple[str, ...] = ()
+    # Raised project exception classes (absolute) -> does some raise site pass exception
+    # detail (``str(e)``, ``e``, a traceback) into it? False: written for the client.
+    exception_details: tuple[tuple[str, bool], ...] = ()
+    # Classes that are views (``MethodView``/``Resource``/``FlaskView`` subclasses).
+    view_classes: tuple[str, ...] = ()
+    # Methods this module's ``logging.Logger`` subclasses add (log calls wherever used).
+    logger_methods: tuple[str, ...] = ()
 
     def function(self, name: str) -> ExportedFunction | None:
         return next((f for f in self.functions if f.name == name), None)
@@ -120,6 +153,13 @@ def summary_from_json(data: dict[str, Any]) -> ModuleSummary:
         credential_headers=tuple(str(h) for h in data["credential_headers"]),
         event_processors=tuple((str(k), bool(v)) for k, v in data["event_processors"]),
         key_recorders=tuple(str(h) for h in data["key_recorders"]),
+        status_constants=tuple((str(k), int(v)) for k, v in data["status_constants"]),
+        exception_bases=tuple((str(k), str(v)) for k, v in data["exception_bases"]),
+        raised_statuses=tuple((str(k), int(v)) for k, v in data["raised_statuses"]),
+        logged_exceptions=tuple(str(x) for x in data["logged_exceptions"]),
+        exception_details=tuple((str(k), bool(v)) for k, v in data["exception_details"]),
+        view_classes=tuple(str(x) for x in data["view_classes"]),
+        logger_methods=tuple(str(x) for x in data["logger_methods"]),
     )
 
 
@@ -134,6 +174,9 @@ def _function(data: dict[str, Any]) -> ExportedFunction:
         returns=_taint(data["returns"]),
         logged_params=tuple(data["logged_params"]),
         logs=bool(data["logs"]),
+        always_raises=bool(data["always_raises"]),
+        always_logs=bool(data["always_logs"]),
+        logs_on_failure=tuple(int(i) for i in data["logs_on_failure"]),
     )
 
 

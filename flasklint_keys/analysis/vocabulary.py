@@ -20,6 +20,18 @@ LOG_METHODS = frozenset(
     }
 )
 ERROR_METHODS = frozenset({"error", "exception", "critical", "fatal"})
+# Flask-JWT-Extended's callbacks: each answers an authentication failure.
+JWT_LOADERS = frozenset(
+    {
+        "unauthorized_loader",
+        "invalid_token_loader",
+        "expired_token_loader",
+        "revoked_token_loader",
+        "needs_fresh_token_loader",
+        "token_verification_failed_loader",
+        "user_lookup_error_loader",
+    }
+)
 # Calls that check a credential (their failing branch is an authentication failure).
 CREDENTIAL_CHECKS = frozenset(
     {

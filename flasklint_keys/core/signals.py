@@ -48,6 +48,9 @@ class Signal(str, enum.Enum):
     FINALLY_EXIT = "finally-exit"
     # A monitoring client: Sentry, OpenTelemetry, ddtrace/Datadog, statsd.
     MONITORING = "monitoring"
+    # A ``logging.Logger``/``LoggerAdapter`` subclass: its methods are log calls wherever a
+    # logger is used, so its module is summarised for every module that logs.
+    LOGGER_CLASS = "logger-class"
     # A comment that may be a suppression (a noqa or flasklint-keys directive).
     SUPPRESSION_COMMENT = "suppression-comment"
 

@@ -99,7 +99,7 @@ def finalise(
                     name=item.meta.name,
                     severity=item.meta.severity,
                     message=item.message,
-                    fix_suggestion=item.meta.fix_suggestion,
+                    fix_suggestion=item.help or item.meta.fix_suggestion,
                     path=display,
                     line=where.start.line,
                     column=where.start.column + 1,

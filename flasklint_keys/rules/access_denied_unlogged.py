@@ -14,12 +14,18 @@ from .base import Rule
 class AccessDeniedUnlogged(Rule):
     """
     ## What it does
-    Flags an authorization denial — a 403 from a permission, role or
-    ownership check that does not involve a credential (`if not
-    current_user.is_admin: abort(403)`) — with no log call on its path. 403s
-    whose condition reads a credential are authentication failures, reported
-    by FLK301 instead. Severity note: real applications have many of these,
-    so they do not fail CI by default (`--fail-on note` makes them).
+    Flags an authorization denial — a permission, role or ownership check
+    that does not involve a credential (`if not current_user.is_admin:
+    abort(403)`, `if post.author_id != current_user.id: abort(401)`),
+    whatever status it answers with — with no log call on its path. A check
+    made by a project function counts (`if not can_edit(shelf): abort(403)`,
+    unless that function logs when it refuses). Rejections whose condition
+    reads a credential are authentication failures, reported by FLK301
+    instead; a 403 gated only by configuration or a feature switch
+    (`app.config`, settings, the environment), by a resource's state or a
+    CAPTCHA is no access decision. Test code (`test-paths`) is not flagged.
+    Severity note: real applications have many of these, so they do not fail
+    CI by default (`--fail-on note` makes them).
 
     ## Why is this bad?
     Repeated denials are how privilege probing and broken access control
@@ -81,6 +87,8 @@ def admin():
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.context.is_test_file or self.context.in_main_block(node):
+            return  # test doubles and development entry points deny nothing real
         if not analysed(self, node):
             return
         for rejection in self.context.rejections(node):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.rejections import Category, Rejection
+from ..analysis.rejections import HANDLER_ANSWER, Category, Rejection
 from ..core.model import Severity
 from ..core.signals import Signal
-from ._fixes import auth_warning_statement, insert_log_fix, logger_in_scope
+from ._fixes import auth_warning_statement, first_statement, insert_log_fix, logger_in_scope
 from .base import NodeFix, Rule
 
 
@@ -20,18 +20,28 @@ def analysed(rule: Rule, node: cst.FunctionDef) -> bool:
 class AuthFailureUnlogged(Rule):
     """
     ## What it does
-    Flags an authentication failure with no log call on its path: `abort(401)`,
-    `return …, 401`, `make_response(…, 401)`, `Response(…, status=401)`,
-    `raise Unauthorized`, a project exception carrying 401, a Flask-HTTPAuth
-    `error_handler` or Flask-Login `unauthorized_handler` that only answers,
-    the failing branch of a credential check (`check_password_hash`,
-    `bcrypt.checkpw`, `user.check_password`, `hmac.compare_digest`...) that
-    flashes, redirects or re-renders the login form — and any 403 whose
-    condition reads a credential (`if key not in VALID_KEYS: abort(403)`).
-    "On its path" is path-sensitive: a log call counts only if it runs before
-    the rejection on every path that reaches it, not in a sibling branch. A
-    call of a project function that logs counts, and so does an error handler
-    of the same module that logs every 401.
+    Flags an authentication failure with no log call on its path: `abort(401)`
+    (also flask-restful/restx/smorest/webargs `abort`), `return …, 401`,
+    `make_response(…, 401)`, `Response(…, status=401)`, `raise Unauthorized`,
+    a project exception carrying 401 (its `code`/`status_code`, a base class
+    in any module, or the status the raise site passes: `ApiError("…", 401)`),
+    an error handler answering 401 (also with its exception's own status), a
+    Flask-HTTPAuth `error_handler`, Flask-Login `unauthorized_handler` or
+    Flask-JWT-Extended loader that only answers (once per handler), the
+    failing branch of a credential check (`check_password_hash`,
+    `bcrypt.checkpw`, `user.check_password`, `hmac.compare_digest`...; also
+    `ok = verify_token(t)` … `if not ok:`, and a login form re-rendered after
+    the block where the check failed) — and any rejection whose condition
+    reads a presented credential, a value looked up by one, or that nobody
+    is logged in. Statuses given by name count (`HTTP_FORBIDDEN`,
+    `HTTPStatus.FORBIDDEN`, `requests.codes.forbidden`, a project constant).
+    Not authentication failures: a CSRF token mismatch, and a 401 used for
+    something else than authentication (a missing file). "On its path" means
+    a log that records this failure: in the failing branch, in a callee of
+    the condition that logs before it returns failure (`if not
+    verify(token):`), in a project function that logs on every path, or in
+    an error handler that logs the status or the raised class. A log every
+    request writes before the decision ("upload started") does not count.
 
     ## Why is this bad?
     Credential stuffing, leaked-key abuse and brute force show up first as a
@@ -81,16 +91,23 @@ import logging
 from flask import Flask, abort, request
 app = Flask(__name__)
 log = logging.getLogger(__name__)
+KEYS = {"k"}
 @app.route("/x")
 def view():
     key = request.headers.get("X-API-Key")
     if not key:
         log.warning("missing key", extra={"reason": "missing"})
         abort(401)
-    log.info("checking key")
-    if key not in {"k"}:
+    if key not in KEYS:
+        log.warning("unknown key", extra={"reason": "unknown_key"})
         abort(401)
     return "ok"
+@app.route("/y")
+def other():
+    if request.headers.get("X-API-Key") in KEYS:
+        return "ok"
+    log.warning("rejected", extra={"reason": "unknown_key"})
+    abort(401)
 """,
     )
     INVALID = (
@@ -111,6 +128,12 @@ def view():
     if key == "revoked":
         return jsonify(error="revoked"), 401  # FLK301:16
     return "ok"
+@app.route("/y")
+def upload():
+    log.info("upload started")
+    if request.headers.get("X-API-Key") not in {"k"}:
+        abort(401)  # FLK301:9
+    return "ok"
 """,
     )
 
@@ -129,9 +152,13 @@ def view():
 
     def _fix(self, rejection: Rejection) -> NodeFix | None:
         ref = logger_in_scope(self.context)
-        if ref is None:
+        if ref is None or not rejection.fixable:
+            return None
+        anchor: cst.CSTNode | None = rejection.statement
+        if rejection.form == HANDLER_ANSWER and self.context.function is not None:
+            # A failure handler: one log at its top records every answer it gives.
+            anchor = first_statement(self.context.function.body)
+        if anchor is None:
             return None
         statement = auth_warning_statement(ref, rejection.reason, rejection.origin)
-        return insert_log_fix(
-            "Log a structured warning before rejecting", rejection.statement, statement
-        )
+        return insert_log_fix("Log a structured warning before rejecting", anchor, statement)

@@ -57,6 +57,8 @@ class RawFinding:
     related: tuple[tuple[cst.CSTNode, str] | Related, ...] = ()
     # Underline only this many characters from the node's start (``except`` of a bare except).
     span: int | None = None
+    # A fix suggestion fitted to this finding (the rule's own when None).
+    help: str | None = None
 
 
 @dataclass
@@ -66,6 +68,7 @@ class RuleContext:
     path: str
     module: cst.Module
     analysis: ModuleAnalysis
+    # Test code by the configuration's ``test-paths`` (``core.config.is_test_file``).
     is_test_file: bool = False
     scopes: list[cst.CSTNode] = field(default_factory=list)
     statements: list[cst.CSTNode] = field(default_factory=list)
@@ -131,6 +134,12 @@ class RuleContext:
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
+    def in_main_block(self, node: cst.CSTNode | None = None) -> bool:
+        """Is ``node`` (default: the statement being visited) under a module-level
+        ``if __name__ == "__main__":`` — development or self-test code, not request handling?"""
+        target = node if node is not None else self.statement
+        return target is not None and self.analysis.in_main_block(target)
+
 
 class Rule:
     """Base class of all rules; subclasses set the class attributes below."""
@@ -177,6 +186,7 @@ class Rule:
         related: tuple[tuple[cst.CSTNode, str] | Related, ...] = (),
         statement: cst.CSTNode | None = None,
         span: int | None = None,
+        help: str | None = None,
     ) -> None:
         """Record a finding; ``statement`` defaults to the one being visited (suppressions use it)."""
         ctx = self.context
@@ -189,5 +199,6 @@ class Rule:
                 fix,
                 related,
                 span,
+                help,
             )
         )

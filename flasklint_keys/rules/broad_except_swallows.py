@@ -4,42 +4,36 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.effects import logs_in, raises
+from ..analysis import flask_model as fm
+from ..analysis.effects import broad_members, hands_on, is_broad_handler
 from ..analysis.index import body_of
+from ..analysis.paths import leaves, records
 from ..core.model import Severity
 from ..core.signals import Signal
 from ._fixes import exception_log_statement, first_statement, insert_log_fix, logger_in_scope
 from .base import NodeFix, Rule
-
-BROAD = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
-
-
-def broad_names(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> list[cst.BaseExpression]:
-    """The broad classes a handler catches (``[]`` for a narrow one); bare ``except:`` is broad."""
-    if handler.type is None:
-        return []
-    members = (
-        [el.value for el in handler.type.elements]
-        if isinstance(handler.type, cst.Tuple)
-        else [handler.type]
-    )
-    return [m for m in members if isinstance(m, cst.Name) and m.value in BROAD]
-
-
-def is_broad(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
-    return handler.type is None or bool(broad_names(handler))
 
 
 class BroadExceptSwallows(Rule):
     """
     ## What it does
     Flags a bare `except:`, `except Exception` or `except BaseException` (alone
-    or in a tuple) whose body neither logs, reports nor raises — not only
-    `pass`, also `return None`, `continue` or a generic response. Any `raise`
-    (bare, a new exception, `abort(...)`) counts as not swallowing, and so
-    does a log call, an error reporter (`sentry_sdk.capture_exception`...) or
-    a project function that logs. A `try` that only imports (an optional
-    dependency fallback) is not flagged.
+    or in a tuple, nested tuples included) whose body neither logs, reports
+    nor raises — not only `pass`, also `return None`, `continue` or a generic
+    response. Any `raise` (bare, a new exception, `abort(...)`, `return
+    abort(...)`) counts as not swallowing, and so do calls that never return
+    (`sys.exit`, click's `ctx.exit()`/`ctx.fail()`, `self.fail()` in a click
+    `ParamType` or a `TestCase`, a project function whose every path raises);
+    so does a log call (also a project `logging.Logger` subclass's own methods
+    and `from logging import error`), an error reporter
+    (`sentry_sdk.capture_exception`...), a write to stderr (`click.echo(...,
+    err=True)`), `self.handleError(record)` in a logging handler, or a project
+    function that logs. Handing the exception on is not swallowing either:
+    returning it or a value built from it (outside a request handler, whose
+    return value is a response), storing it on `self` or for a later return,
+    putting it on a queue or a future. A `try` that only imports (an optional
+    dependency fallback) is not flagged, nor test code (`test-paths`) or code
+    under `if __name__ == "__main__":`.
 
     ## Why is this bad?
     A broad handler catches every bug along with the error it was written
@@ -76,7 +70,7 @@ class BroadExceptSwallows(Rule):
     fix_suggestion = (
         "log the exception with logger.exception(...), narrow the except clause, or re-raise"
     )
-    trigger = (Signal.BROAD_EXCEPT,)
+    trigger = (Signal.BROAD_EXCEPT, Signal.LOGGER_CLASS)
 
     VALID = (
         """
@@ -132,20 +126,27 @@ def f():
         self._check(node)
 
     def _check(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
-        if not is_broad(node):
-            return
-        try_stmt = self.context.statement
+        ctx = self.context
+        if ctx.is_test_file or ctx.in_main_block() or not is_broad_handler(node, ctx.index):
+            return  # test and development code may swallow what it likes
+        try_stmt = ctx.statement
         if isinstance(try_stmt, cst.Try) and _only_imports(try_stmt):
             return
         body = body_of(node.body)
-        analysis = self.context.analysis
-        if raises(body, analysis) or any(logs_in(stmt, analysis) for stmt in body):
+        analysis = ctx.analysis
+        func = ctx.function
+        if leaves(body, analysis, func) or records(body, analysis):
             return
+        request_handler = func is not None and fm.is_request_handler(
+            func, ctx.index, analysis.external_view
+        )
+        if hands_on(node, func, request_handler):
+            return  # the caller gets the exception (or what it said) and decides
         fix = self._fix(node)
-        names = broad_names(node)
+        names = broad_members(node, ctx.index)
         if names:
             caught = names[0]
-            what = "except " + (caught.value if isinstance(caught, cst.Name) else "Exception")
+            what = "except " + (caught.value if isinstance(caught, cst.Name) else ctx.code(caught))
             self.report(
                 caught,
                 f"{what} swallows the error: it neither logs, reports nor raises",

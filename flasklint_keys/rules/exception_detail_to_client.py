@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from ..analysis.effects import caught_members
 from ..analysis.flask_model import ABORT, RESPONSE_CLASSES, RESPONSE_FACTORIES, is_request_handler
-from ..analysis.taint import Kind
+from ..analysis.taint import Kind, Label
 from ..core.model import Severity
 from ..core.signals import Signal
 from ._common import snippet
@@ -23,8 +24,12 @@ class ExceptionDetailToClient(Rule):
     Flags the exception object, `str(exc)`, `repr(exc)`, `exc.args`, or
     traceback text (`traceback.format_exc()`) reaching a response body, a
     template's context, a flashed message or an `abort()` description.
-    Exceptions written for the client — `HTTPException` subclasses and
-    validation errors — are not flagged.
+    Exceptions written for the client — `HTTPException` subclasses,
+    validation errors, and project exception classes whose every raise site
+    passes only literals or values that are not exceptions — are not
+    flagged. Responses are what views return (also through project base
+    classes in other modules, flask-classful `FlaskView`s and a view
+    decorator's wrapper), hooks and error handlers.
 
     ## Why is this bad?
     Exception messages carry internals: SQL and table names, file paths,
@@ -118,12 +123,28 @@ def crash(error):
     def visit_Return(self, node: cst.Return) -> None:
         func = self.context.function
         value = node.value
-        if func is None or value is None or not is_request_handler(func, self.context.index):
+        if func is None or value is None:
+            return
+        if not is_request_handler(func, self.context.index, self.context.analysis.external_view):
             return
         body = value.elements[0].value if isinstance(value, cst.Tuple) and value.elements else value
         if isinstance(body, cst.Name) and self._is_exception_itself(body):
             return  # ``return error``: only an HTTPException can be a response, and Flask renders it
         self._check(node, (cst.Arg(body),))
+
+    def _internal(self, label: Label) -> bool:
+        """Exception text is internal detail unless every class the ``except`` catches is a
+        project exception raised only with messages written for the client."""
+        handler = label.node
+        if (
+            not isinstance(handler, cst.ExceptHandler | cst.ExceptStarHandler)
+            or handler.type is None
+        ):
+            return True
+        analysis = self.context.analysis
+        return not all(
+            analysis.client_message_class(member) for member in caught_members(handler.type)
+        )
 
     def _is_exception_itself(self, name: cst.Name) -> bool:
         labels = self.context.taint(name).of(Kind.EXC)
@@ -131,7 +152,7 @@ def crash(error):
 
     def _check(self, owner: cst.CSTNode, args: Sequence[cst.Arg]) -> None:
         for culprit in self.context.culprits(owner, args):
-            labels = culprit.taint.of(Kind.EXC)
+            labels = [label for label in culprit.taint.of(Kind.EXC) if self._internal(label)]
             if labels:
                 what = sorted(label.what for label in labels)[0]
                 self.report(

@@ -6,7 +6,14 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from ..analysis.effects import calls_in, is_error_level, is_log_call, raises, records_traceback
+from ..analysis.effects import (
+    calls_in,
+    is_broad_handler,
+    is_error_level,
+    is_log_call,
+    keeps_traceback,
+    records_traceback,
+)
 from ..analysis.index import Statement, blocks, body_of
 from ..core.model import Applicability, Severity
 from ..core.signals import Signal
@@ -17,10 +24,16 @@ from .base import NodeFix, Replacement, Rule
 class TracebackDropped(Rule):
     """
     ## What it does
-    Flags an error-level log call (`error`, `critical`, `log(logging.ERROR, …)`)
-    inside an `except` block that passes no `exc_info` and is not
-    `.exception()`, when no other log call of that block records the
-    traceback and the block does not raise.
+    Flags an error-level log call (`error`, `critical`, `log(logging.ERROR, …)`,
+    also `error(...)` imported from `logging`) inside a broad `except` block
+    (bare, `Exception`, `BaseException`, alone or in a tuple) that passes no
+    `exc_info` and is not `.exception()`, when no other log call of that block
+    records the traceback and the block does not re-raise the caught exception
+    (`raise`, `raise e`, `raise X from e`, a new exception Python chains to
+    it). `abort(...)` and HTTP exceptions do not carry the traceback (Flask
+    logs none for them), nor does `raise X from None`. A narrow handler
+    (`except KeyError`) expects its error: its message explains it. Test code
+    (`test-paths`) and `__main__` blocks are not flagged.
 
     ## Why is this bad?
     `logger.error("lookup failed: %s", exc)` keeps the message and drops the
@@ -54,7 +67,7 @@ class TracebackDropped(Rule):
     severity = Severity.NOTE
     cwe = 778
     fix_suggestion = "use logger.exception(...) or pass exc_info=True so the traceback is kept"
-    trigger = (Signal.DROPPED_TRACEBACK,)
+    trigger = (Signal.DROPPED_TRACEBACK, Signal.LOGGER_CLASS)
 
     VALID = (
         """
@@ -80,6 +93,10 @@ def f():
         log.warning("retrying")
     try:
         risky()
+    except KeyError as exc:
+        log.error("no such key: %s", exc)
+    try:
+        risky()
     except ValueError:
         log.error("failed")
         log.debug("details", exc_info=True)
@@ -92,7 +109,7 @@ log = logging.getLogger(__name__)
 def f():
     try:
         risky()
-    except ValueError as exc:
+    except Exception as exc:
         log.error("failed: %s", exc)  # FLK203:9
     try:
         risky()
@@ -108,9 +125,14 @@ def f():
         self._check(node)
 
     def _check(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
-        analysis = self.context.analysis
+        ctx = self.context
+        if ctx.is_test_file or ctx.in_main_block() or not is_broad_handler(node, ctx.index):
+            # A narrow handler (``except KeyError``) expects its error: the message explains it.
+            return
+        analysis = ctx.analysis
         body = body_of(node.body)
-        if raises(body, analysis):
+        caught = node.name.name if node.name is not None else None
+        if keeps_traceback(body, caught.value if isinstance(caught, cst.Name) else None, analysis):
             return
         logs = [(stmt, call) for stmt, call in _own_calls(body) if is_log_call(call, analysis)]
         if any(records_traceback(call, analysis) for _, call in logs):
@@ -122,7 +144,22 @@ def f():
                     "error logged in an except block without its traceback",
                     statement=stmt,
                     fix=self._fix(call),
+                    help=self._help(call),
                 )
+
+    def _help(self, call: cst.Call) -> str | None:
+        """The fix suggestion in the logger's own terms (loguru has no ``exc_info``)."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and self._loguru(func.value):
+            return "use logger.opt(exception=True).error(...) (or logger.exception(...)) so loguru keeps the traceback"
+        return None
+
+    def _loguru(self, receiver: cst.BaseExpression) -> bool:
+        index = self.context.index
+        qualified = index.imports.resolve(receiver)
+        if qualified is None and isinstance(receiver, cst.Name):
+            qualified = index.module_loggers.get(receiver.value)
+        return qualified is not None and logger_kind(qualified) == "loguru"
 
     def _fix(self, call: cst.Call) -> NodeFix | None:
         """``log.error(...)`` -> ``log.exception(...)``; other levels get ``exc_info=True``."""

@@ -46,7 +46,8 @@ from .files import write_atomically
 CACHE_DIR = ".flasklint_cache"
 CACHE_FILE = "cache-v1.json"
 # 4: summaries carry monitoring facts (FLK107/FLK305); last runs keyed by what is reported.
-FORMAT = 4
+# 5: summaries carry the auth model's exception, status and logger facts.
+FORMAT = 5
 # Runs remembered for "nothing changed": a tree run and a few named-file runs.
 LAST_RUNS = 8
 

@@ -28,7 +28,8 @@ from __future__ import annotations
 import ast
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from ..analysis.summary import ExportedFunction, ModuleSummary, SummaryLabel, SummaryTaint
 from ..core.model import FileError, FileResult, Finding, Fix
@@ -273,19 +274,15 @@ def merge_summaries(summaries: Sequence[ModuleSummary]) -> ModuleSummary | None:
                 seen.setdefault(value, None)
         return tuple(seen)
 
+    # Every field but the module's name and path is a tuple of facts: the union of the
+    # segments' (so a field added to ModuleSummary is merged without a change here).
     first = summaries[0]
-    return ModuleSummary(
-        module=first.module,
-        path=first.path,
-        bindings=union(s.bindings for s in summaries),  # type: ignore[arg-type]
-        functions=union(s.functions for s in summaries),  # type: ignore[arg-type]
-        g_attrs=union(s.g_attrs for s in summaries),  # type: ignore[arg-type]
-        session_keys=union(s.session_keys for s in summaries),  # type: ignore[arg-type]
-        loggers=union(s.loggers for s in summaries),  # type: ignore[arg-type]
-        exception_statuses=union(s.exception_statuses for s in summaries),  # type: ignore[arg-type]
-        logged_statuses=union(s.logged_statuses for s in summaries),  # type: ignore[arg-type]
-        constants=union(s.constants for s in summaries),  # type: ignore[arg-type]
-    )
+    merged: dict[str, Any] = {
+        f.name: union(getattr(s, f.name) for s in summaries)
+        for f in fields(ModuleSummary)
+        if f.name not in ("module", "path")
+    }
+    return replace(first, **merged)
 
 
 @dataclass(frozen=True)
