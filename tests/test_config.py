@@ -15,6 +15,7 @@ from flasklint_keys.core.config import (
     ConfigError,
     find_config_file,
     ignored_for_path,
+    is_test_file,
     load_config,
 )
 from flasklint_keys.core.model import Severity
@@ -294,6 +295,7 @@ sanitizers = ["myapp.security.fingerprint"]
 logger-names = ["audit"]
 report-functions = ["myapp.errors.report_error"]
 auth-decorators = ["myapp.auth.require_key"]
+test-paths = ["qa/", "*_check.py"]
 
 [tool.flasklint-keys.per-file-ignores]
 "tests/*" = ["FLK101"]
@@ -314,6 +316,7 @@ auth-decorators = ["myapp.auth.require_key"]
         logger_names=("audit",),
         report_functions=("myapp.errors.report_error",),
         auth_decorators=("myapp.auth.require_key",),
+        test_paths=("qa/", "*_check.py"),
         root=str(project),
         source=str(project / "pyproject.toml"),
     )
@@ -372,6 +375,7 @@ def test_unknown_codes(project: Path, body: str, named: str) -> None:
         ("logger-names", '"audit"', "'logger-names' must be a list of strings"),
         ("report-functions", "false", "'report-functions' must be a list of strings"),
         ("auth-decorators", "[1, 2]", "'auth-decorators' must be a list of strings"),
+        ("test-paths", '"tests/"', "'test-paths' must be a list of strings"),
         ("extend-select", "0", "'extend-select' must be a list of strings"),
         ("per-file-ignores", '["x"]', "'per-file-ignores' must be a table of glob = [codes]"),
         ("fail-on", '"fatal"', "'fail-on' must be one of error, warning, note (got 'fatal')"),
@@ -417,3 +421,58 @@ def test_config_errors_are_exceptions_naming_the_file(project: Path) -> None:
     _configure(project, "bogus = 1\n")
     with pytest.raises(ConfigError, match=r"pyproject\.toml: unknown configuration key 'bogus'"):
         load_config(project / "pyproject.toml", ALL_CODES)
+
+
+# -- test code -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("tests/test_app.py", True),
+        ("pkg/tests/helpers.py", True),
+        ("test/data.py", True),
+        ("src/testing/fakes.py", True),
+        ("pkg/test_views.py", True),
+        ("pkg/views_test.py", True),
+        ("conftest.py", True),
+        ("pkg/contest.py", False),
+        ("pkg/testimonials.py", False),
+        ("pkg/latest/views.py", False),
+        ("tests.py", False),
+    ],
+)
+def test_default_test_paths(path: str, expected: bool) -> None:
+    assert is_test_file(path) is expected
+    assert is_test_file(path, Config()) is expected
+
+
+@pytest.mark.parametrize(
+    ("globs", "path", "expected"),
+    [
+        (("qa/",), "qa/smoke.py", True),
+        (("qa/",), "pkg/qa/smoke.py", True),
+        (("qa/",), "tests/test_app.py", False),  # the list replaces the default
+        (("*_check.py",), "pkg/keys_check.py", True),
+        (("pkg/fixtures/",), "pkg/fixtures/data.py", True),
+        (("pkg/fixtures/",), "other/pkg/fixtures/data.py", False),
+        (("pkg/*/fakes.py",), "pkg/a/fakes.py", True),
+        ((), "tests/test_app.py", False),
+    ],
+)
+def test_configured_test_paths(globs: tuple[str, ...], path: str, expected: bool) -> None:
+    assert is_test_file(path, Config(test_paths=globs)) is expected
+
+
+HARDCODED = 'API_KEY = "sk_live_51Habcdefghijkl"\n'
+
+
+def test_test_paths_reach_the_rules(project: Path) -> None:
+    write(project, {"qa/keys.py": HARDCODED, "tests/keys.py": HARDCODED})
+    assert [c for c in _lint(["qa", "tests"]) if c[3] == "FLK402"] == [
+        ("qa/keys.py", 1, 11, "FLK402")
+    ]
+    _configure(project, 'test-paths = ["qa/"]\n')
+    assert [c for c in _lint(["qa", "tests"]) if c[3] == "FLK402"] == [
+        ("tests/keys.py", 1, 11, "FLK402")
+    ]

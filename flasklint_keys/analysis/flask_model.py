@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from .imports import dotted_name
-from .index import ModuleIndex, string_value
+from .index import ModuleIndex, body_of, string_value
+from .nodes import child_nodes
 
 ROUTE_DECORATORS = frozenset({"route"})
 METHOD_SHORTCUTS = frozenset({"get", "post", "put", "patch", "delete"})
@@ -356,3 +357,40 @@ def class_status(cls: cst.ClassDef, index: ModuleIndex, depth: int = 0) -> int |
             if status is not None:
                 return status
     return None
+
+
+# -- development entry points ----------------------------------------------------------------
+
+
+def is_main_guard(stmt: cst.CSTNode) -> bool:
+    """``if __name__ == "__main__":`` (either operand order)."""
+    if not isinstance(stmt, cst.If):
+        return False
+    test = stmt.test
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return False
+    sides = (test.left, target.comparator)
+    names = [s.value for s in sides if isinstance(s, cst.Name)]
+    strings = [string_value(s) for s in sides if isinstance(s, cst.SimpleString)]
+    return names == ["__name__"] and strings == ["__main__"]
+
+
+def main_block_nodes(module: cst.Module) -> frozenset[cst.CSTNode]:
+    """Every node inside the body of a module-level ``if __name__ == "__main__":``.
+
+    Code there runs when the file is executed as a script — a development entry point
+    or a self-test, never while serving a request. Its ``else:`` branch is not included.
+    """
+    out: set[cst.CSTNode] = set()
+    for stmt in module.body:
+        if not isinstance(stmt, cst.If) or not is_main_guard(stmt):
+            continue
+        stack: list[cst.CSTNode] = list(body_of(stmt.body))
+        while stack:
+            node = stack.pop()
+            out.add(node)
+            stack.extend(child_nodes(node))
+    return frozenset(out)

@@ -200,6 +200,15 @@ class ModuleAnalysis:
                 return params.positional[0]
         return None
 
+    # -- development entry points -------------------------------------------------------
+
+    def in_main_block(self, node: cst.CSTNode) -> bool:
+        """Is ``node`` inside a module-level ``if __name__ == "__main__":`` block?"""
+        nodes = self.cache.get("main_block_nodes")
+        if not isinstance(nodes, frozenset):
+            nodes = self.cache["main_block_nodes"] = fm.main_block_nodes(self.module)
+        return node in nodes
+
     # -- summaries -----------------------------------------------------------------------
 
     def summary(self, func: cst.FunctionDef) -> FunctionSummary | None:

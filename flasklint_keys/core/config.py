@@ -66,6 +66,9 @@ class Config:
     logger_names: tuple[str, ...] = ()
     report_functions: tuple[str, ...] = ()
     auth_decorators: tuple[str, ...] = ()
+    # Globs of test code (``None``: the default list, DEFAULT_TEST_PATHS); a configured
+    # list replaces the default, so ``test-paths = []`` treats no file as a test.
+    test_paths: tuple[str, ...] | None = None
     # Where the configuration file lives; globs are relative to it.
     root: str = "."
     source: str | None = None
@@ -101,6 +104,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "logger-names": ("logger_names", "strings"),
     "report-functions": ("report_functions", "strings"),
     "auth-decorators": ("auth_decorators", "strings"),
+    "test-paths": ("test_paths", "strings"),
 }
 
 
@@ -361,13 +365,47 @@ class PathRules:
         return False
 
 
-TEST_DIRS = frozenset({"tests", "test", "testing"})
+# Test code, where rules about production behaviour are off (FLK202/203/303/304/402).
+# A glob ending in ``/`` names a directory (anywhere in the path unless it contains
+# another ``/``); a glob without ``/`` matches any path component (the file name);
+# any other glob matches the path relative to the configuration's directory.
+DEFAULT_TEST_PATHS: tuple[str, ...] = (
+    "tests/",
+    "test/",
+    "testing/",
+    "test_*.py",
+    "*_test.py",
+    "conftest.py",
+)
 
 
-def is_test_file(display: str) -> bool:
-    """Test code (``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``)."""
-    path = PurePosixPath(display)
-    name = path.name
-    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
-        return True
-    return any(part in TEST_DIRS for part in path.parts[:-1])
+def is_test_file(display: str, config: Config | None = None) -> bool:
+    """Is ``display`` test code by the configuration's ``test-paths`` (default list if unset)?"""
+    globs = DEFAULT_TEST_PATHS if config is None or config.test_paths is None else config.test_paths
+    if not globs:
+        return False
+    path = PurePosixPath(display.replace(os.sep, "/"))
+    parts = path.parts
+    candidates = {path.as_posix()}
+    if config is not None:
+        candidates.add(_relative_to_root(config, display))
+    return any(_test_glob_matches(glob, parts, candidates) for glob in globs)
+
+
+def _test_glob_matches(glob: str, parts: tuple[str, ...], candidates: set[str]) -> bool:
+    pattern = glob.strip()
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    if not pattern:
+        return False
+    directory = pattern.endswith("/")
+    pattern = pattern.rstrip("/")
+    if "/" not in pattern:
+        # A bare name: a directory anywhere above the file, or (not a directory glob) any part.
+        names = parts[:-1] if directory else parts
+        return any(fnmatch.fnmatchcase(part, pattern) for part in names)
+    return any(
+        fnmatch.fnmatchcase(candidate, pattern + "/*")
+        or (not directory and fnmatch.fnmatchcase(candidate, pattern))
+        for candidate in candidates
+    )

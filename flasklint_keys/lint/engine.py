@@ -310,7 +310,9 @@ def analyse_module(
 ) -> ModuleFindings:
     """Run the rules over a parsed module (the fixer needs the nodes behind the findings)."""
     analysis = module_analysis(module, display, options, project, source)
-    context = RuleContext(display, module, analysis, is_test_file=is_test_file(display))
+    context = RuleContext(
+        display, module, analysis, is_test_file=is_test_file(display, options.config)
+    )
     ignored = ignored_for_path(options.config, display)
     rules = [
         rule(context)

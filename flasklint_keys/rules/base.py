@@ -66,6 +66,7 @@ class RuleContext:
     path: str
     module: cst.Module
     analysis: ModuleAnalysis
+    # Test code by the configuration's ``test-paths`` (``core.config.is_test_file``).
     is_test_file: bool = False
     scopes: list[cst.CSTNode] = field(default_factory=list)
     statements: list[cst.CSTNode] = field(default_factory=list)
@@ -130,6 +131,12 @@ class RuleContext:
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
+
+    def in_main_block(self, node: cst.CSTNode | None = None) -> bool:
+        """Is ``node`` (default: the statement being visited) under a module-level
+        ``if __name__ == "__main__":`` — development or self-test code, not request handling?"""
+        target = node if node is not None else self.statement
+        return target is not None and self.analysis.in_main_block(target)
 
 
 class Rule:
