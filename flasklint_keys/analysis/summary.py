@@ -26,10 +26,18 @@ class SummaryLabel:
     param: str | None = None
     path: str | None = None
     line: int = 0
+    field: str | None = None  # PARAM labels: the key read from the parameter
 
     def to_label(self) -> Label:
         return Label(
-            Kind(self.kind), self.what, Origin(self.origin), None, self.param, self.path, self.line
+            Kind(self.kind),
+            self.what,
+            Origin(self.origin),
+            None,
+            self.param,
+            self.path,
+            self.line,
+            self.field,
         )
 
 
@@ -66,10 +74,17 @@ class ExportedFunction:
     returns: SummaryTaint = SummaryTaint()
     logged_params: tuple[str, ...] = ()
     logs: bool = False
+    # Fields of parameters that reach a log sink: (parameter, key or "*").
+    logged_fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def trivial(self) -> bool:
-        return self.returns.trivial and not self.logged_params and not self.logs
+        return (
+            self.returns.trivial
+            and not self.logged_params
+            and not self.logged_fields
+            and not self.logs
+        )
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,16 @@ class ModuleSummary:
     logged_statuses: tuple[int, ...] = ()
     # String constants that name a credential (``API_KEY_HEADER = "X-API-Key"``).
     constants: tuple[tuple[str, str], ...] = ()
+    # Names bound to literals whose name the credential heuristic would judge
+    # (``NAME`` or ``Class.ATTR``) -> "label" or "secret" (a literal FLK402 would flag).
+    literals: tuple[tuple[str, str], ...] = ()
+    # Module-level names bound to ``flask.request`` (``typing.cast(T, flask.request)``).
+    request_aliases: tuple[str, ...] = ()
+    # The module builds URLs with a credential in them (``search_url.format(api_key=...)``),
+    # so an outgoing request's URL logged anywhere in the project may carry one (FLK106).
+    credential_urls: bool = False
+    # Modules this one loads with ``app.config.from_object(...)`` (FLK401 ``DEBUG = True``).
+    config_objects: tuple[str, ...] = ()
 
     def function(self, name: str) -> ExportedFunction | None:
         return next((f for f in self.functions if f.name == name), None)
@@ -111,6 +136,10 @@ def summary_from_json(data: dict[str, Any]) -> ModuleSummary:
         exception_statuses=tuple((str(k), int(v)) for k, v in data["exception_statuses"]),
         logged_statuses=tuple(int(s) for s in data["logged_statuses"]),
         constants=tuple((str(k), str(v)) for k, v in data["constants"]),
+        literals=tuple((str(k), str(v)) for k, v in data["literals"]),
+        request_aliases=tuple(str(n) for n in data["request_aliases"]),
+        credential_urls=bool(data["credential_urls"]),
+        config_objects=tuple(str(m) for m in data["config_objects"]),
     )
 
 
@@ -125,6 +154,7 @@ def _function(data: dict[str, Any]) -> ExportedFunction:
         returns=_taint(data["returns"]),
         logged_params=tuple(data["logged_params"]),
         logs=bool(data["logs"]),
+        logged_fields=tuple((str(p), str(k)) for p, k in data["logged_fields"]),
     )
 
 

@@ -99,8 +99,8 @@ def connect(api_key):
             return
         for culprit in culprits:
             labels = culprit.taint.of(Kind.CRED)
-            if not labels:
-                continue
+            if not labels or culprit.taint.has(Kind.CONN_URL):
+                continue  # a URL built with the credential is FLK106's finding
             label = first(labels)
             self.report(
                 culprit.node,

@@ -43,7 +43,7 @@ from .files import write_atomically
 
 CACHE_DIR = ".flasklint_cache"
 CACHE_FILE = "cache-v1.json"
-FORMAT = 2
+FORMAT = 3
 
 
 @lru_cache(maxsize=1)
