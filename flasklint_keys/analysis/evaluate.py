@@ -686,6 +686,11 @@ class Evaluator:
         if base.clean and default is None:
             return CLEAN  # ``digest[:12]``: part of a known-clean value
         extra = [default] if default is not None else []
+        if base.elements is not None and key is not None and not base.fields:
+            # ``rows["serial"]`` projected onto a list of dicts: that field of each of them.
+            parts = [self.field(receiver, item, key, node) for item in base.elements]
+            value = join(parts) if parts else CLEAN
+            return union([value, *extra]) if extra else value
         if base.fields:
             # A dict whose fields are known: ``tokens[serial]`` reads one of its values.
             if key is not None:
@@ -808,8 +813,9 @@ class Evaluator:
     def _template_context(self, node: cst.Call, env: Env) -> Taint:
         """``render_template("x.html", password=p)``: the context is written into the page.
 
-        Only credentials (and, in summaries, parameters) are carried: exception detail in
-        a template is judged at the call itself (FLK204)."""
+        Carried through project helpers that render (their summaries return the context's
+        credentials and parameters); where the call itself stands, FLK105 judges it there,
+        and exception detail in a template is FLK204's, judged at the call."""
         context = [arg for arg in node.args if arg.keyword is not None or arg.star == "**"]
         taint = self._args(context, env)
         return Taint(frozenset(lb for lb in taint.labels if lb.kind in (Kind.CRED, Kind.PARAM)))

@@ -40,6 +40,8 @@ PLACEHOLDER_WORDS = frozenset(
         "not_set",
     }
 )
+# Booleans spelled as strings (``os.environ.get("ALLOW_CREDENTIALS", "false")``).
+BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled"})
 # A base64 literal of an empty JSON value (``"e30="`` is ``{}``): a dummy token.
 EMPTY_BASE64 = frozenset({"e30=", "e30", "W10=", "W10", "IiI=", "bnVsbA=="})
 # Credential words a label may mention (``api_key_required``, ``client_secret_basic``).
@@ -58,7 +60,8 @@ def is_placeholder(value: str, target: str) -> bool:
         return True
     if _BRACKETED.match(stripped) or _TEMPLATED.search(stripped):
         return True
-    if stripped.lower() in PLACEHOLDER_WORDS or stripped in EMPTY_BASE64:
+    lowered = stripped.lower()
+    if lowered in PLACEHOLDER_WORDS or lowered in BOOLEAN_WORDS or stripped in EMPTY_BASE64:
         return True
     # The name itself (``"SECRET_KEY"``, ``"api-key"``), not the name in other words:
     # ``"secret key"`` for SECRET_KEY is a value someone typed, and it is flagged.
@@ -119,3 +122,23 @@ def literal_is_secret(
 ) -> bool:
     """Would FLK402 flag ``target = "value"`` (ignoring where it stands)?"""
     return names.is_credential(target, strength) and not not_a_secret(value, target, names)
+
+
+_URL_PASSWORD = re.compile(r"://[^/@:\s]+:([^/@\s]+)@")
+_URL_NAME_ENDS = ("url", "uri", "urls", "uris", "dsn", "string")
+
+
+def url_with_password(name: str, value: str) -> bool:
+    """``MIRROR_URL = "https://user:s3cr3t@host/"``: a URL literal, bound to a name that says
+    it is a URL, with a password in its userinfo that is not a placeholder (``:password@``)."""
+    match = _URL_PASSWORD.search(value)
+    if match is None or not tokens(name) or tokens(name)[-1] not in _URL_NAME_ENDS:
+        return False
+    password = match.group(1)
+    return not is_placeholder(password, "password") and password.lower() not in (
+        "pass",
+        "secret",
+        "pw",
+        "pwd",
+        "changeme",
+    )

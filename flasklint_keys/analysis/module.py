@@ -18,7 +18,7 @@ from .evaluate import HTTP_TYPES, Env, Evaluator, Mode
 from .flow import ScopeFlow, analyse_scope
 from .imports import dotted_name
 from .index import Assignment, ModuleIndex, decorator_names, string_value
-from .literals import literal_is_secret
+from .literals import literal_is_secret, url_with_password
 from .names import Strength, is_credential_url
 from .nodes import child_nodes
 from .project import ProjectContext, absolute
@@ -32,8 +32,6 @@ HTTPAUTH_CREDENTIAL_CALLBACKS = frozenset(
 )
 # A literal bound to a name that says it is a label: not a credential, never judged by name.
 LABEL = Taint(clean=True, no_name=True)
-# ``scheme://user:password@host``: a URL literal with a password in it.
-_USERINFO_PASSWORD = re.compile(r"://[^/@:\s]+:[^/@\s]+@")
 # Calls whose first argument (or ``certfile=``/``keyfile=``) is a file path.
 PATH_OPENERS = frozenset(
     {
@@ -190,13 +188,17 @@ class ModuleAnalysis:
             # A closure sees the enclosing function's variables as they were at the ``def``.
             env.update(self.flow(parent, mode).env_before(scope))
         params = Parameters.of(scope)
+        decorators = {d.rsplit(".", 1)[-1] for d in decorator_names(scope)}
+        requests = self._request_parameters(scope, params, decorators)
         if mode is Mode.SUMMARY:
             for name in params.all():
                 env[name] = taint_of(Label(Kind.PARAM, f"parameter '{name}'", param=name))
+            # The request object stays the request in a summary: ``get_key(request)``
+            # returns a credential read from the request, whoever calls it.
+            env.update(requests)
             return env
         for name in params.all():
             env.pop(name, None)
-        decorators = {d.rsplit(".", 1)[-1] for d in decorator_names(scope)}
         env.update(self._callback_arguments(scope, decorators))
         env.update(self._route_parameters(scope))
         env.update(self._http_parameters(scope))
@@ -205,12 +207,24 @@ class ModuleAnalysis:
             env[exc_param] = Taint(
                 frozenset({Label(Kind.EXC, f"exception '{exc_param}'", node=scope)}), no_name=True
             )
-        if self.index.uses_flask:
-            for name in params.positional:
-                if name in REQUEST_PARAMETER_NAMES or decorators & REQUEST_CALLBACKS:
-                    env[name] = taint_of(Label(Kind.REQUEST, name, node=scope))
+        env.update(requests)
         for name, value in self.caller_seeds(scope).items():
             env.setdefault(name, value)
+        return env
+
+    def _request_parameters(
+        self, func: cst.FunctionDef, params: Parameters, decorators: set[str]
+    ) -> Env:
+        """``request``/``req`` parameters in a Flask module, the argument of a
+        ``request_loader``, and a ``request`` parameter read through attributes only a
+        Flask request has (``request.args``) in a helper module that imports no Flask."""
+        env: dict[str, Taint] = {}
+        flask = self.index.uses_flask
+        for name in params.positional:
+            if (flask and (name in REQUEST_PARAMETER_NAMES or decorators & REQUEST_CALLBACKS)) or (
+                not flask and name == "request" and _reads_flask_request(func, name)
+            ):
+                env[name] = taint_of(Label(Kind.REQUEST, name, node=func))
         return env
 
     def _callback_arguments(self, func: cst.FunctionDef, decorators: set[str]) -> Env:
@@ -331,7 +345,7 @@ class ModuleAnalysis:
             return LABEL  # an int, a bool, an enum ``auto()``: never a secret
         if literal_is_secret(self.settings.names, name, value):
             return taint_of(Label(Kind.CRED, f"hard-coded '{name}'", Origin.CODE, node))
-        if _USERINFO_PASSWORD.search(value):
+        if url_with_password(name, value):
             return taint_of(Label(Kind.CONN_URL, f"hard-coded '{name}'", Origin.CODE, node))
         return LABEL
 
@@ -521,7 +535,10 @@ class ModuleAnalysis:
                             continue
                         if label.field is None:
                             logged.add(label.param)
-                        elif not names.is_credential(label.field, Strength.KEY):
+                        elif not (
+                            names.is_credential(label.field, Strength.KEY)
+                            or is_credential_url(label.field)
+                        ):
                             fields.add((label.param, label.field))
         returns = flow.returns if flow.returns is not None else CLEAN
         fields = {(param, key) for param, key in fields if param not in logged}
@@ -799,6 +816,28 @@ def _body_literals(body: Sequence[cst.CSTNode]) -> dict[str, str | None]:
 
 def _class_literals(cls: cst.ClassDef) -> dict[str, str | None]:
     return _body_literals(cls.body.body) if isinstance(cls.body, cst.IndentedBlock) else {}
+
+
+# Attributes only a Flask/werkzeug request has (a ``requests`` object has ``url`` and
+# ``headers`` too): a parameter read through one of them is the request.
+FLASK_ONLY_ATTRIBUTES = frozenset(
+    {"args", "form", "values", "view_args", "full_path", "get_json", "get_data", "authorization"}
+)
+
+
+def _reads_flask_request(func: cst.FunctionDef, name: str) -> bool:
+    stack: list[cst.CSTNode] = [func.body]
+    while stack:
+        node = stack.pop()
+        if (
+            isinstance(node, cst.Attribute)
+            and node.attr.value in FLASK_ONLY_ATTRIBUTES
+            and isinstance(node.value, cst.Name)
+            and node.value.value == name
+        ):
+            return True
+        stack.extend(child_nodes(node))
+    return False
 
 
 def _opened_paths(owner: cst.CSTNode, index: ModuleIndex) -> Iterator[str]:

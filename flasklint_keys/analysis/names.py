@@ -390,6 +390,10 @@ CONNECTION_WORDS = frozenset(
     }
 )
 PROXY_WORDS = frozenset({"proxy", "proxies"})
+# ``HTTPS_PROXY``, ``socks_proxy``: a proxy URL; ``trusted_proxies`` are addresses.
+PROXY_SCHEMES = frozenset(
+    {"http", "https", "socks", "socks4", "socks5", "ftp", "all", "upstream", "outgoing", "forward"}
+)
 CONNECTION_URL_NAMES = frozenset(
     {"sqlalchemy_binds", "celery_result_backend", "result_backend", "broker_transport_options"}
 )
@@ -412,8 +416,10 @@ def is_credential_url(name: str) -> bool:
     if "_".join(toks) in CONNECTION_URL_NAMES:
         return True
     last = toks[-1]
-    if last == "dsn" or last in PROXY_WORDS:
+    if last == "dsn":
         return True
+    if last in PROXY_WORDS:
+        return len(toks) == 1 or toks[-2] in PROXY_SCHEMES
     if last in URL_WORDS and len(toks) > 1:
         return any(tok in CONNECTION_WORDS for tok in toks[:-1])
     return False

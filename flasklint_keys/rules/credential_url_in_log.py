@@ -37,6 +37,26 @@ DATABASE_WORDS = frozenset(
     {"database", "db", "sqlalchemy", "postgres", "postgresql", "pg", "mysql", "mariadb"}
 )
 SQLALCHEMY_PACKAGES = ("sqlalchemy", "flask_sqlalchemy")
+# Database clients that take a password; a module using SQLite and none of these holds
+# SQLite paths in its ``db_url``s (SQLite has no passwords).
+PASSWORD_DATABASES = (
+    "sqlalchemy",
+    "flask_sqlalchemy",
+    "psycopg2",
+    "psycopg",
+    "pymysql",
+    "MySQLdb",
+    "mysql",
+    "pymongo",
+    "redis",
+    "motor",
+    "asyncpg",
+    "aiomysql",
+    "peewee",
+    "mongoengine",
+    "influxdb",
+    "elasticsearch",
+)
 
 
 class CredentialUrlInLog(Rule):
@@ -151,13 +171,23 @@ def search(api_key, q):
     def _url_label(self, taint: Taint) -> Label | None:
         """The evidence a value is a credential-bearing URL: its own, or (for an outgoing
         request's URL) the project's habit of putting credentials in URLs."""
-        urls = taint.of(Kind.CONN_URL)
+        urls = [lb for lb in taint.of(Kind.CONN_URL) if not self._sqlite_url(lb)]
         if urls:
             return sorted(urls, key=lambda lb: (lb.origin is Origin.NAME, lb.what))[0]
         outbound = taint.of(Kind.OUTBOUND_URL)
         if outbound and self.context.analysis.project_builds_credential_urls():
             return outbound[0]
         return None
+
+    def _sqlite_url(self, label: Label) -> bool:
+        """``self.db_url`` in a module that connects with ``sqlite3`` only: a file path."""
+        imports = self.context.index.imports
+        return (
+            label.origin is Origin.NAME
+            and bool(DATABASE_WORDS.intersection(tokens(label.what)))
+            and imports.imports_any("sqlite3")
+            and not imports.imports_any(*PASSWORD_DATABASES)
+        )
 
     def _report(self, node: cst.BaseExpression, what: str, sink: Sink, label: Label | None) -> None:
         self.report(
