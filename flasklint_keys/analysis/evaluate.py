@@ -672,7 +672,10 @@ class Evaluator:
             # ``header.split(" ")[0]`` is the scheme ("Bearer"), ``decoded.split(":")[0]``
             # the user name: the part before the secret, not the secret.
             return Taint(frozenset(lb for lb in base.labels if lb.kind is not Kind.CRED))
-        return self.field(node.value, base, self.key_of(_index_expression(node)), node)
+        index = _index_expression(node)
+        if isinstance(index, cst.Integer) and base.elements is not None:
+            return element(base, int(index.value, 0))  # ``rows[0]``: that item of a display
+        return self.field(node.value, base, self.key_of(index), node)
 
     def field(
         self,
@@ -816,6 +819,8 @@ class Evaluator:
         Carried through project helpers that render (their summaries return the context's
         credentials and parameters); where the call itself stands, FLK105 judges it there,
         and exception detail in a template is FLK204's, judged at the call."""
+        if self.mode is not Mode.SUMMARY:
+            return UNKNOWN
         context = [arg for arg in node.args if arg.keyword is not None or arg.star == "**"]
         taint = self._args(context, env)
         return Taint(frozenset(lb for lb in taint.labels if lb.kind in (Kind.CRED, Kind.PARAM)))
@@ -1122,6 +1127,9 @@ def iterated_item(iter_expr: cst.BaseExpression, iterated: Taint) -> Taint:
     """Taint of the loop variable; loop variables over ``.items()``/``.keys()`` are not judged by name."""
     if iterated.fields is not None and not isinstance(iter_expr, cst.Call):
         return Taint(clean=True, no_name=True)  # iterating a dict yields its keys
+    if iterated.elements and not isinstance(iter_expr, cst.Call):
+        # ``for serial, kind, seed in [(...), ...]``: the items, with their shapes.
+        return join(iterated.elements)
     if isinstance(iter_expr, cst.Call) and isinstance(iter_expr.func, cst.Attribute):
         method = iter_expr.func.attr.value
         if method == "keys":

@@ -109,6 +109,7 @@ EXCLUDED_PREFIXES = frozenset(
         "masked",
         "redacted",
         "encrypted",
+        "salted",
         "use",
         "require",
         "requires",
@@ -238,7 +239,7 @@ DESCRIPTIVE_SUFFIXES = frozenset(
 )
 
 # Transformations a name can declare: trusted as sanitised even when flow says otherwise.
-SANITISED_PREFIXES = frozenset({"hashed", "masked", "redacted", "encrypted"})
+SANITISED_PREFIXES = frozenset({"hashed", "masked", "redacted", "encrypted", "salted"})
 SANITISED_SUFFIXES = frozenset({"hash", "digest", "fingerprint"})
 
 
