@@ -68,7 +68,7 @@ class EvaluationHost(Protocol):
 
     def external_request_alias(self, qualified: str) -> bool: ...
 
-    def names_a_path(self, scope: cst.CSTNode, node: cst.CSTNode) -> bool: ...
+    def names_a_path(self, node: cst.CSTNode) -> bool: ...
 
 
 class Mode(enum.Enum):
@@ -269,13 +269,15 @@ REMOVAL_VERBS = (
 _REVERSING_PREFIXES = ("un", "de")
 
 
+_SANITISER = re.compile("|".join(SANITISER_WORDS))
+_REVERSED = re.compile(f"(?:{'|'.join(_REVERSING_PREFIXES)})(?:{'|'.join(SANITISER_WORDS)})")
+
+
 def is_sanitiser_name(name: str) -> bool:
     """A library function whose name says it redacts, hashes or fingerprints (anywhere in
     the name, ``redact_url``), unless it undoes that (``unmask``, ``deobfuscate``)."""
     lowered = name.lower()
-    if any(f"{p}{word}" in lowered for p in _REVERSING_PREFIXES for word in SANITISER_WORDS):
-        return False
-    return any(word in lowered for word in SANITISER_WORDS)
+    return _SANITISER.search(lowered) is not None and _REVERSED.search(lowered) is None
 
 
 def removes_data(name: str) -> bool:
@@ -525,7 +527,7 @@ class Evaluator:
         if (
             not value.has(Kind.CRED)
             and self.names.is_credential(name, strength)
-            and not self.analysis.names_a_path(self.scope, node)
+            and not self.analysis.names_a_path(node)
         ):
             added.append(Label(Kind.CRED, f"'{name}'", origin, node))
         if not added:
@@ -1010,7 +1012,7 @@ class Evaluator:
     def keyed(self, key: str, value: Taint, node: cst.BaseExpression) -> Taint:
         """A value stored under a name (dict key, keyword): ``{"api_key": x}`` says x is a key.
 
-        In a summary a parameter stored under a credential key (``{"otpkey": fields[5]}``
+        In a summary a parameter stored under a credential key (``{"password": fields[5]}``
         of a parser) is named too: at the call site it is the credential, not the input."""
         if self.mode is Mode.SUMMARY and value.has(Kind.PARAM) and not value.has(Kind.CRED):
             if self.names.is_credential(key, Strength.KEY):

@@ -32,24 +32,6 @@ HTTPAUTH_CREDENTIAL_CALLBACKS = frozenset(
 )
 # A literal bound to a name that says it is a label: not a credential, never judged by name.
 LABEL = Taint(clean=True, no_name=True)
-# Calls whose first argument (or ``certfile=``/``keyfile=``) is a file path.
-PATH_OPENERS = frozenset(
-    {
-        "open",
-        "io.open",
-        "pathlib.Path",
-        "Path",
-        "os.open",
-        "codecs.open",
-        "load_cert_chain",
-        "load_verify_locations",
-        "load_pem_private_key",
-        "read_file",
-        "exists",
-        "isfile",
-    }
-)
-PATH_KEYWORDS = frozenset({"certfile", "keyfile", "key_file", "cert_file", "ca_certs", "cafile"})
 REQUEST_PARAMETER_NAMES = frozenset({"request", "req"})
 REQUEST_CALLBACKS = frozenset({"request_loader"})
 
@@ -140,10 +122,9 @@ class ModuleAnalysis:
         self._session: dict[str, Taint] = {}
         self._module_env: Env | None = None
         self._evaluators: dict[tuple[cst.CSTNode, Mode], Evaluator] = {}
-        self._call_sites: dict[str, list[seeds.CallSite]] | None = None
+        self._facts: seeds.ModuleFacts | None = None
         self._seeds: dict[cst.FunctionDef, dict[str, Taint]] = {}
         self._class_literals: dict[str, dict[str, str | None]] = {}
-        self._paths: dict[cst.CSTNode, frozenset[str]] = {}
         # Per-file memo for analyses built on top of this one (rejections, handlers...).
         self.cache: dict[object, object] = {}
 
@@ -286,17 +267,25 @@ class ModuleAnalysis:
         self._seeds[func] = found
         return found
 
+    def facts(self) -> seeds.ModuleFacts:
+        """Call sites and file-path names of the module (one walk, on first use)."""
+        if self._facts is None:
+            self._facts = seeds.module_facts(self.module)
+        return self._facts
+
     def _callable_here(self, func: cst.FunctionDef) -> bool:
+        """Defined where this module can call it, and called here at all (read off the text
+        first: most helpers are called only from other modules)."""
         name = func.name.value
+        if self.source.count(f"{name}(") < 2:  # its ``def`` is one
+            return False
         return self.index.functions.get(name) is func or func in self.index.class_of
 
     def _seeds_from_callers(self, func: cst.FunctionDef, wanted: list[str]) -> dict[str, Taint]:
-        if self._call_sites is None:
-            self._call_sites = seeds.call_sites(self.module)
         params = Parameters.of(func)
         bound = func in self.index.class_of
         found: dict[str, Taint] = {}
-        for call, scope, stmt in self._call_sites.get(func.name.value, ()):
+        for call, scope, stmt in self.facts().calls.get(func.name.value, ()):
             if scope is func or not isinstance(scope, cst.FunctionDef | cst.Module):
                 continue
             if bound != isinstance(call.func, cst.Attribute):
@@ -476,23 +465,18 @@ class ModuleAnalysis:
 
     # -- names that hold a file path ------------------------------------------------------
 
-    def names_a_path(self, scope: cst.CSTNode, node: cst.CSTNode) -> bool:
-        """``self.ssl_client_key`` opened with ``open()`` somewhere in its class, a local
-        ``key_file`` passed as ``keyfile=``: the name holds where a key is, not the key."""
+    def names_a_path(self, node: cst.CSTNode) -> bool:
+        """``self.ssl_client_key`` opened with ``open()`` somewhere in the module, a local
+        passed as ``keyfile=``: the name holds where a key is, not the key."""
         if not isinstance(node, cst.Name | cst.Attribute):
             return False
+        leaf = node.value if isinstance(node, cst.Name) else node.attr.value
+        if not leaf.lower().endswith("key"):
+            return False  # only ``*_key`` names hold a key file's path; passwords do not
         dotted = dotted_name(node)
-        if dotted is None:
-            return False
-        owner: cst.CSTNode = scope
-        if dotted.startswith("self.") and isinstance(scope, cst.FunctionDef):
-            class_name = self.index.class_of.get(scope)
-            cls = self.index.classes.get(class_name) if class_name is not None else None
-            owner = cls if cls is not None else scope
-        paths = self._paths.get(owner)
-        if paths is None:
-            paths = self._paths[owner] = frozenset(_opened_paths(owner, self.index))
-        return dotted in paths
+        if dotted is None or (f"({dotted}" not in self.source and f"={dotted}" not in self.source):
+            return False  # never passed as an argument: not opened anywhere
+        return dotted in self.facts().paths
 
     # -- development entry points -------------------------------------------------------
 
@@ -838,29 +822,6 @@ def _reads_flask_request(func: cst.FunctionDef, name: str) -> bool:
             return True
         stack.extend(child_nodes(node))
     return False
-
-
-def _opened_paths(owner: cst.CSTNode, index: ModuleIndex) -> Iterator[str]:
-    """Dotted names passed where a file path goes: ``open(x)``, ``keyfile=x``, ``Path(x)``."""
-    stack = [owner]
-    while stack:
-        node = stack.pop()
-        stack.extend(child_nodes(node))
-        if not isinstance(node, cst.Call):
-            continue
-        callee = dotted_name(node.func) or ""
-        qualified = index.imports.resolve(node.func) or ""
-        opener = (
-            callee.rsplit(".", 1)[-1] in PATH_OPENERS
-            or qualified in PATH_OPENERS
-            or qualified.startswith("os.path.")
-        )
-        for position, arg in enumerate(node.args):
-            keyword = arg.keyword.value if arg.keyword is not None else None
-            if (opener and position == 0 and keyword is None) or keyword in PATH_KEYWORDS:
-                name = dotted_name(arg.value)
-                if name is not None:
-                    yield name
 
 
 def _argument(arg: cst.Arg, key: str | None, evaluator: Evaluator, env: Env) -> Taint:

@@ -75,10 +75,6 @@ STRICT_TERMS = frozenset(
         "pwd",
         "passphrase",
         "passcode",
-        # HOTP/TOTP seeds: the shared secret of a one-time-password token.
-        "otpkey",
-        "otpsecret",
-        "totpsecret",
         "credential",
         "credentials",
         "creds",

@@ -75,9 +75,7 @@ _NAME_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 # ``/invite/<token>``: a URL rule variable (a credential when named like one).
 _RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
 # Calls that take a connection URL or DSN (FLK106 recognises the DSN by its use).
-DSN_CONSUMERS = frozenset(
-    {"from_dsn", "from_url", "create_engine", "make_url", "MongoClient", "StrictRedis", "Redis"}
-)
+DSN_CONSUMERS = frozenset({"from_dsn", "from_url"})
 SETTING_SOURCES = frozenset({"environ", "getenv", "config", "settings", "conf", "cfg"})
 
 
@@ -302,7 +300,8 @@ class _Scan:
         if node.arg is not None:
             self._identifier(node.arg)
             if node.arg.lower() == "debug" and (
-                _is_true(node.value) or isinstance(node.value, ast.Name)
+                _is_true(node.value)
+                or (isinstance(node.value, ast.Name) and node.value.id.isupper())
             ):
                 # ``app.run(debug=True)`` in an entry point that imports only ``create_app``;
                 # ``debug=DEV`` with a module-level ``DEV = True``.

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import libcst as cst
 
 from .flask_model import decorator_call
+from .imports import dotted_name
 from .index import ModuleIndex, string_value
 from .nodes import child_nodes
 
@@ -83,27 +85,81 @@ def annotation_of(param: cst.Param, index: ModuleIndex) -> str | None:
     return index.imports.resolve(expr)
 
 
-def call_sites(module: cst.Module) -> dict[str, list[CallSite]]:
-    """Calls of plain names and of ``self.``/``cls.`` methods, by the name called, each with
-    the scope and the statement it belongs to (where the flow has an environment)."""
-    out: dict[str, list[CallSite]] = {}
+# Calls whose first argument (or ``certfile=``/``keyfile=``) is a file path.
+PATH_OPENERS = frozenset(
+    {
+        "open",
+        "Path",
+        "load_cert_chain",
+        "load_verify_locations",
+        "load_pem_private_key",
+        "read_file",
+        "exists",
+        "isfile",
+    }
+)
+PATH_KEYWORDS = frozenset({"certfile", "keyfile", "key_file", "cert_file", "ca_certs", "cafile"})
+
+
+@dataclass
+class ModuleFacts:
+    """What one walk over a module finds for the flow analysis."""
+
+    # Calls of plain names and of ``self.``/``cls.`` methods, by the name called.
+    calls: dict[str, list[CallSite]] = field(default_factory=dict)
+    # Dotted names passed where a file path goes: ``open(x)``, ``keyfile=x``.
+    paths: set[str] = field(default_factory=set)
+
+
+def module_facts(module: cst.Module) -> ModuleFacts:
+    """Call sites (each with the scope and the statement it belongs to, where the flow has
+    an environment) and the names used as file paths."""
+    facts = ModuleFacts()
     stack: list[tuple[cst.CSTNode, cst.CSTNode, cst.CSTNode]] = [
         (stmt, module, stmt) for stmt in reversed(module.body)
     ]
+    push = stack.append
     while stack:
         node, scope, stmt = stack.pop()
         if isinstance(node, cst.FunctionDef):
             # Its body is a scope of its own (decorators and defaults are not followed).
-            stack.extend((inner, node, inner) for inner in reversed(list(child_nodes(node.body))))
+            for inner in child_nodes(node.body):
+                push((inner, node, inner))
             continue
         if isinstance(node, cst.Call):
-            name = _called_name(node.func)
-            if name is not None:
-                out.setdefault(name, []).append((node, scope, stmt))
-        for child in reversed(list(child_nodes(node))):
-            statement = isinstance(child, cst.BaseSmallStatement | cst.BaseCompoundStatement)
-            stack.append((child, scope, child if statement else stmt))
-    return out
+            _record_call(facts, node, scope, stmt)
+        for child in child_nodes(node):
+            push((child, scope, child if type(child) in _STATEMENTS else stmt))
+    return facts
+
+
+def _statement_types() -> frozenset[type]:
+    """Concrete statement classes (an ABC ``isinstance`` per node costs more than the walk)."""
+    found: set[type] = set()
+    for value in vars(cst).values():
+        if isinstance(value, type) and issubclass(
+            value, cst.BaseSmallStatement | cst.BaseCompoundStatement
+        ):
+            found.add(value)
+    return frozenset(found)
+
+
+_STATEMENTS = _statement_types()
+
+
+def _record_call(facts: ModuleFacts, call: cst.Call, scope: cst.CSTNode, stmt: cst.CSTNode) -> None:
+    name = _called_name(call.func)
+    if name is not None:
+        facts.calls.setdefault(name, []).append((call, scope, stmt))
+    func = call.func
+    leaf = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    opener = leaf in PATH_OPENERS
+    for position, arg in enumerate(call.args):
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        if (opener and position == 0 and keyword is None) or keyword in PATH_KEYWORDS:
+            dotted = dotted_name(arg.value)
+            if dotted is not None:
+                facts.paths.add(dotted)
 
 
 def _called_name(func: cst.BaseExpression) -> str | None:

@@ -151,6 +151,7 @@ def search(api_key, q):
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self._dsn_uses: dict[cst.CSTNode, frozenset[str]] = {}
+        self._consumers: bool | None = None
 
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.context
@@ -200,7 +201,7 @@ def search(api_key, q):
     def _used_as_dsn(self, sink: Sink) -> Iterator[cst.BaseExpression]:
         """Sink arguments written exactly as the DSN of a connection made in this function."""
         func = self.context.function
-        if func is None:
+        if func is None or not self._mentions_consumer():
             return
         uses = self._dsn_uses.get(func)
         if uses is None:
@@ -211,6 +212,13 @@ def search(api_key, q):
             for expr in _pieces(arg.value):
                 if _code(self.context, expr) in uses:
                     yield expr
+
+    def _mentions_consumer(self) -> bool:
+        """Does the file call a connection constructor at all (read off its text, once)?"""
+        if self._consumers is None:
+            source = self.context.analysis.source
+            self._consumers = any(f"{name}(" in source for name in DSN_CONSUMERS)
+        return self._consumers
 
     def _dsn_arguments(self, func: cst.FunctionDef) -> Iterator[str]:
         stack: list[cst.CSTNode] = [func.body]
