@@ -712,6 +712,10 @@ class Evaluator:
             # ``creds["token"]``, ``auth.split()[1]``, ``exc.args[0]``: a part of a tainted value.
             if self.mode is Mode.SUMMARY and base.has(Kind.PARAM):
                 base = _param_field(base, key)  # ``params["url"]``: that field, not all of it
+            elif key is not None and base.has(Kind.CRED):
+                named = self._named_container_field(base, key, node)
+                if named is not None:
+                    return union([named, *extra]) if extra else named
             return union([Taint(base.labels), *extra])
         if key is None:
             return union([UNKNOWN, *extra]) if extra else UNKNOWN
@@ -723,6 +727,22 @@ class Evaluator:
         else:
             value = self.with_name(UNKNOWN, key, node, Strength.KEY)
         return union([value, *extra]) if extra else value
+
+    def _named_container_field(self, base: Taint, key: str, node: cst.CSTNode) -> Taint | None:
+        """``credentials["account_id"]`` of a container that is a credential only by its name
+        (or its setting's name): the field's own name decides (``client_secret`` is one,
+        ``client_id`` is not). Containers are field-sensitive; flow labels stay."""
+        judged = [
+            lb
+            for lb in base.labels
+            if lb.kind is Kind.CRED and lb.origin in (Origin.NAME, Origin.SERVER)
+        ]
+        if not judged:
+            return None
+        kept = Taint(base.labels.difference(judged))
+        if any(lb.origin is Origin.SERVER for lb in judged):
+            return self.with_name(kept, key, node, Strength.SETTING, Origin.SERVER)
+        return self.with_name(kept, key, node, Strength.KEY)
 
     def _request_field(
         self, mappings: Sequence[Label], key: str | None, node: cst.CSTNode, default: Taint | None

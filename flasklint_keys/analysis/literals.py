@@ -67,6 +67,12 @@ def is_placeholder(value: str, target: str) -> bool:
     # ``"secret key"`` for SECRET_KEY is a value someone typed, and it is flagged.
     if not any(ch.isspace() for ch in stripped) and _fused(stripped) == _fused(target):
         return True
+    if (
+        _ENV_NAME.match(stripped)
+        and len(_fused(target)) >= 4
+        and _fused(target) in _fused(stripped)
+    ):
+        return True  # ``"USE_LASTFM_API_KEY"``, ``"YOUR_API_KEY"``: the name, as an instruction
     return _is_message_about(stripped, target)
 
 

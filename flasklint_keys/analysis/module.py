@@ -776,6 +776,13 @@ def _literal_value(expr: cst.BaseExpression) -> tuple[bool, str | None]:
         return True, None
     if isinstance(expr, cst.Call) and dotted_name(expr.func) in ("auto", "enum.auto"):
         return True, None
+    if isinstance(expr, cst.Call) and expr.args:
+        # ``INVALID_API_KEY = LastFMError(code=10, message="Invalid API key")``: a constant
+        # built from literals; judged by its text (a wrapped secret stays one).
+        parts = [_literal_value(arg.value) for arg in expr.args]
+        if all(literal for literal, _ in parts):
+            texts = [text for _, text in parts if text is not None]
+            return True, max(texts, key=len) if texts else None
     return False, None
 
 

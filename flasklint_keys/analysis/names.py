@@ -114,6 +114,12 @@ EXCLUDED_PREFIXES = frozenset(
         "enable",
         "no",
         "missing",
+        # Names of an error about a credential: ``INVALID_API_KEY``, ``wrong_password``.
+        "invalid",
+        "wrong",
+        "bad",
+        "expired",
+        "incorrect",
         # Names of what is to be removed: ``censor_keys`` lists key *names*.
         "censor",
         "censored",
@@ -127,6 +133,8 @@ EXCLUDED_PREFIXES = frozenset(
 # Anti-forgery tokens (``X-CSRF-Token``, ``csrf_token``): bound to a session, they
 # authenticate no one.
 ANTI_FORGERY = frozenset({"csrf", "xsrf"})
+# Keys meant to be shipped to browsers (``DISQUS_PUBLIC_KEY``, ``STRIPE_PUBLISHABLE_KEY``).
+PUBLIC_WORDS = frozenset({"public", "publishable"})
 
 # ``path_to_private_key``, ``file_of_secret``: a name that says it holds where a key is.
 LOCATION_PREFIXES = frozenset({"path", "file", "filename", "dir", "directory"})
@@ -305,6 +313,8 @@ def _judge(names: CredentialNames, name: str, strength: Strength) -> bool:
         return False
     if ANTI_FORGERY.intersection(toks):
         return False
+    if toks[-1] in ("key", "keys") and PUBLIC_WORDS.intersection(toks):
+        return False  # ``DISQUS_PUBLIC_KEY``: a key meant to be public
     if len(toks) > 2 and toks[0] in LOCATION_PREFIXES and toks[1] in LOCATION_LINKS:
         return False
     while len(toks) > 1 and toks[-1] in NEUTRAL_SUFFIXES:
@@ -342,7 +352,7 @@ def _ambiguous_match(toks: tuple[str, ...], strength: Strength) -> bool:
         rest = toks[1:] if toks[0] == "x" else toks
         return len(rest) <= 2 and last in AMBIGUOUS_TERMS
     # Settings: GITHUB_TOKEN, STRIPE_KEY, WEBHOOK_SECRET, MAIL_PASS.
-    if last == "key" and len(toks) > 1 and toks[-2] in FIELD_NOUNS:
+    if last == "key" and len(toks) > 1 and toks[-2].removesuffix("s") in FIELD_NOUNS:
         return False  # LDAP_EMAIL_KEY names the attribute holding the e-mail address
     return last in AMBIGUOUS_TERMS
 
