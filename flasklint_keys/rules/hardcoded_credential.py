@@ -46,9 +46,16 @@ class HardcodedCredential(Rule):
     Flags a string literal assigned to a credential name — a variable,
     attribute, config key, dict key, keyword argument or parameter default
     such as `API_KEY`, `app.secret_key`, `app.config["SECRET_KEY"]`,
-    `password=`. Empty strings, one repeated character (`"****"`), bracketed or
-    templated placeholders (`"<your-key>"`, `"[REDACTED]"`, `"${API_KEY}"`), a
-    literal equal to its own name, and test files are exempt.
+    `password=` — and the literal default of `os.environ.get("SECRET_KEY", "...")`
+    / `os.getenv`, which is used whenever the variable is unset. Exempt: empty
+    strings, one repeated character (`"****"`), bracketed or templated
+    placeholders (`"<your-key>"`, `"[REDACTED]"`, `"${API_KEY}"`), placeholder
+    words (`"placeholder"`, `"unset"`, `"dummy"`; `"changeme"` is flagged),
+    booleans spelled as strings, the name itself (`SECRET_KEY = "SECRET_KEY"`;
+    `"secret key"` is flagged), file paths, label identifiers
+    (`APIKEY = "api_key_required"`), values the module tests a credential against
+    as a sentinel (`if key == "unset":`), self-test code under
+    `if __name__ == "__main__":`, and test code.
 
     ## Why is this bad?
     A credential in source code is in every clone, fork, backup and CI log of
