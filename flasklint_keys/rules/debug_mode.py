@@ -185,39 +185,29 @@ app.run(host="0.0.0.0", debug=True)  # FLK401:25
             self._check_assignment(node, target.target)
 
     def _check_assignment(self, node: cst.Assign, expr: cst.BaseExpression) -> None:
+        what = self._debug_target(expr)
+        if what is not None:
+            self.report(
+                node,
+                f"{what} = True enables the Werkzeug debugger",
+                fix=debug_from_env_fix(self.context, node.value),
+            )
+
+    def _debug_target(self, expr: cst.BaseExpression) -> str | None:
+        """How an assignment target switches debug mode on, if it does."""
         ctx = self.context
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "debug":
+            return "app.debug" if self._is_app(expr.value) else None
+        if isinstance(expr, cst.Subscript) and subscript_key(expr) == "DEBUG":
+            return 'config["DEBUG"]' if _is_config(expr.value) else None
         if (
-            isinstance(expr, cst.Attribute)
-            and expr.attr.value == "debug"
-            and self._is_app(expr.value)
-        ):
-            self.report(
-                node,
-                "app.debug = True enables the Werkzeug debugger",
-                fix=debug_from_env_fix(ctx, node.value),
-            )
-        elif (
-            isinstance(expr, cst.Subscript)
-            and subscript_key(expr) == "DEBUG"
-            and _is_config(expr.value)
-        ):
-            self.report(
-                node,
-                'config["DEBUG"] = True enables the Werkzeug debugger',
-                fix=debug_from_env_fix(ctx, node.value),
-            )
-        elif (
             isinstance(expr, cst.Name)
             and expr.value == "DEBUG"
             and isinstance(ctx.scope, cst.Module)
             and ctx.analysis.loaded_as_config()
         ):
-            self.report(
-                node,
-                "DEBUG = True in a module loaded with config.from_object() enables the "
-                "Werkzeug debugger",
-                fix=debug_from_env_fix(ctx, node.value),
-            )
+            return "DEBUG (in a module loaded with config.from_object())"
+        return None
 
     # -- what things are -----------------------------------------------------------------
 
