@@ -18,6 +18,8 @@ from .taint import Taint
 
 Evaluate = Callable[[cst.BaseExpression], Taint]
 Keyed = Callable[[str, Taint, cst.BaseExpression], Taint]
+# ``field(expr, taint, key)``: what ``expr[key]`` carries (``None``: a computed key).
+Project = Callable[[cst.BaseExpression, Taint, str | None], Taint]
 
 _FORMATTERS = frozenset({"str", "repr", "format"})
 
@@ -29,14 +31,41 @@ class Culprit:
     key: str | None = None  # the field/keyword name it was stored under
 
 
-def find_culprits(args: Sequence[cst.Arg], evaluate: Evaluate, keyed: Keyed) -> list[Culprit]:
+def find_culprits(
+    args: Sequence[cst.Arg],
+    evaluate: Evaluate,
+    keyed: Keyed,
+    fields: Sequence[str | None] = (),
+    project: Project | None = None,
+) -> list[Culprit]:
+    """``fields`` (parallel to ``args``) narrows an argument to the field a logging wrapper
+    logs of it: ``probe(data)`` where ``probe`` logs ``data["url"]`` leaks only that."""
     out: list[Culprit] = []
-    for arg in args:
+    for position, arg in enumerate(args):
         key = (
             arg.keyword.value if arg.keyword is not None and arg.keyword.value != "extra" else None
         )
-        out.extend(_walk(arg.value, evaluate, keyed, key))
+        field = fields[position] if position < len(fields) else None
+        if field is not None and project is not None:
+            out.extend(_projected(arg.value, field, evaluate, keyed, project))
+        else:
+            out.extend(_walk(arg.value, evaluate, keyed, key))
     return out
+
+
+def _projected(
+    expr: cst.BaseExpression, field: str, evaluate: Evaluate, keyed: Keyed, project: Project
+) -> Iterator[Culprit]:
+    """The culprits of ``expr[field]``: the entry of a dict display, or the field's taint."""
+    if isinstance(expr, cst.Dict):
+        for item in expr.elements:
+            name = string_value(item.key) if isinstance(item, cst.DictElement) else None
+            if field == "*" or name == field or name is None:
+                yield from _walk(item.value, evaluate, keyed, name)
+        return
+    taint = project(expr, evaluate(expr), None if field == "*" else field)
+    if taint.labels:
+        yield Culprit(expr, taint, None)
 
 
 def _walk(

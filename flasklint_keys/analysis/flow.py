@@ -16,7 +16,7 @@ import libcst as cst
 
 from .evaluate import Env, EvaluationHost, Evaluator, Mode, bind_target, iterated_item
 from .flask_model import exposes_internals
-from .index import Statement, blocks, body_of
+from .index import Statement, blocks, body_of, string_value
 from .taint import UNKNOWN, Kind, Label, Taint, join, union
 
 CONTAINER_MUTATORS = frozenset(
@@ -167,15 +167,13 @@ class _Interpreter:
             value = self.ev.eval(small.value, env)
             out = dict(env)
             for target in small.targets:
-                bind_target(out, target.target, value, self.ev.credential_target)
+                self._bind(out, target.target, small.value, value)
             return out
         if isinstance(small, cst.AnnAssign):
             if small.value is None:
                 return env
             out = dict(env)
-            bind_target(
-                out, small.target, self.ev.eval(small.value, env), self.ev.credential_target
-            )
+            self._bind(out, small.target, small.value, self.ev.eval(small.value, env))
             return out
         if isinstance(small, cst.AugAssign):
             return self._aug_assign(small, env)
@@ -190,6 +188,23 @@ class _Interpreter:
         if isinstance(small, cst.Del):
             return _delete(small.target, env)
         return env
+
+    def _bind(
+        self,
+        env: dict[str, Taint],
+        target: cst.BaseExpression,
+        expr: cst.BaseExpression,
+        value: Taint,
+    ) -> None:
+        """Bind ``target = expr``; a name bound to a string literal is a label or a
+        hard-coded secret (``WEBHOOK_SECRET = "whsec_..."``), judged like FLK402 judges it."""
+        if isinstance(target, cst.Name) and isinstance(
+            expr, cst.SimpleString | cst.ConcatenatedString
+        ):
+            text = string_value(expr)
+            if text is not None:
+                value = self.analysis.literal_verdict(target.value, text, expr)
+        bind_target(env, target, value, self.ev.credential_target)
 
     def _aug_assign(self, small: cst.AugAssign, env: Env) -> Env:
         value = self.ev.eval(small.value, env)

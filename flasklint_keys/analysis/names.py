@@ -105,6 +105,7 @@ EXCLUDED_PREFIXES = frozenset(
         "masked",
         "redacted",
         "encrypted",
+        "salted",
         "use",
         "require",
         "requires",
@@ -113,6 +114,50 @@ EXCLUDED_PREFIXES = frozenset(
         "enable",
         "no",
         "missing",
+        # Names of an error about a credential: ``INVALID_API_KEY``, ``wrong_password``.
+        "invalid",
+        "wrong",
+        "bad",
+        "expired",
+        "incorrect",
+        # Names of what is to be removed: ``censor_keys`` lists key *names*.
+        "censor",
+        "censored",
+        "redact",
+        "hide",
+        "hidden",
+        "sensitive",
+        "scrub",
+    }
+)
+# Anti-forgery tokens (``X-CSRF-Token``, ``csrf_token``): bound to a session, they
+# authenticate no one.
+ANTI_FORGERY = frozenset({"csrf", "xsrf"})
+# Keys meant to be shipped to browsers (``DISQUS_PUBLIC_KEY``, ``STRIPE_PUBLISHABLE_KEY``).
+PUBLIC_WORDS = frozenset({"public", "publishable"})
+
+# ``path_to_private_key``, ``file_of_secret``: a name that says it holds where a key is.
+LOCATION_PREFIXES = frozenset({"path", "file", "filename", "dir", "directory"})
+LOCATION_LINKS = frozenset({"to", "of", "for"})
+
+# ``LDAP_EMAIL_KEY``, ``DISPLAY_NAME_KEY``: the key of a mapping field, not a secret.
+FIELD_NOUNS = frozenset(
+    {
+        "name",
+        "email",
+        "mail",
+        "user",
+        "username",
+        "attr",
+        "attribute",
+        "field",
+        "column",
+        "display",
+        "group",
+        "dn",
+        "uid",
+        "sort",
+        "lookup",
     }
 )
 
@@ -198,7 +243,7 @@ DESCRIPTIVE_SUFFIXES = frozenset(
 )
 
 # Transformations a name can declare: trusted as sanitised even when flow says otherwise.
-SANITISED_PREFIXES = frozenset({"hashed", "masked", "redacted", "encrypted"})
+SANITISED_PREFIXES = frozenset({"hashed", "masked", "redacted", "encrypted", "salted"})
 SANITISED_SUFFIXES = frozenset({"hash", "digest", "fingerprint"})
 
 
@@ -266,6 +311,12 @@ def _judge(names: CredentialNames, name: str, strength: Strength) -> bool:
             return False
     if toks[0] in EXCLUDED_PREFIXES and len(toks) > 1:
         return False
+    if ANTI_FORGERY.intersection(toks):
+        return False
+    if toks[-1] in ("key", "keys") and PUBLIC_WORDS.intersection(toks):
+        return False  # ``DISQUS_PUBLIC_KEY``: a key meant to be public
+    if len(toks) > 2 and toks[0] in LOCATION_PREFIXES and toks[1] in LOCATION_LINKS:
+        return False
     while len(toks) > 1 and toks[-1] in NEUTRAL_SUFFIXES:
         toks = toks[:-1]
     if "_".join(toks) in EXCLUDED_NAMES or toks[-1] in DESCRIPTIVE_SUFFIXES:
@@ -301,4 +352,81 @@ def _ambiguous_match(toks: tuple[str, ...], strength: Strength) -> bool:
         rest = toks[1:] if toks[0] == "x" else toks
         return len(rest) <= 2 and last in AMBIGUOUS_TERMS
     # Settings: GITHUB_TOKEN, STRIPE_KEY, WEBHOOK_SECRET, MAIL_PASS.
+    if last == "key" and len(toks) > 1 and toks[-2].removesuffix("s") in FIELD_NOUNS:
+        return False  # LDAP_EMAIL_KEY names the attribute holding the e-mail address
     return last in AMBIGUOUS_TERMS
+
+
+# -- URLs and DSNs that may carry a password (FLK106) --------------------------------------
+
+URL_WORDS = frozenset({"url", "uri", "urls", "uris", "string", "strings"})
+# What a URL connects to, when the name says so: ``DATABASE_URL``, ``proxy_url``.
+CONNECTION_WORDS = frozenset(
+    {
+        "database",
+        "db",
+        "sqlalchemy",
+        "redis",
+        "cache",
+        "broker",
+        "celery",
+        "amqp",
+        "rabbitmq",
+        "mq",
+        "mongo",
+        "mongodb",
+        "postgres",
+        "postgresql",
+        "pg",
+        "mysql",
+        "mariadb",
+        "influx",
+        "influxdb",
+        "elasticsearch",
+        "smtp",
+        "ldap",
+        "proxy",
+        "socks",
+        "notification",
+        "notifications",
+        "notify",
+        "apprise",
+        "connection",
+        "conn",
+        "dsn",
+    }
+)
+PROXY_WORDS = frozenset({"proxy", "proxies"})
+# ``HTTPS_PROXY``, ``socks_proxy``: a proxy URL; ``trusted_proxies`` are addresses.
+PROXY_SCHEMES = frozenset(
+    {"http", "https", "socks", "socks4", "socks5", "ftp", "all", "upstream", "outgoing", "forward"}
+)
+CONNECTION_URL_NAMES = frozenset(
+    {"sqlalchemy_binds", "celery_result_backend", "result_backend", "broker_transport_options"}
+)
+# Sentry's DSN holds a public key, meant to be shipped to browsers.
+PUBLIC_URL_WORDS = frozenset({"sentry", "public"})
+
+
+@lru_cache(maxsize=8192)
+def is_credential_url(name: str) -> bool:
+    """A name that says it holds a connection/broker/cache/proxy/notification URL or a DSN:
+    ``DATABASE_URL``, ``SQLALCHEMY_DATABASE_URI``, ``*_DSN``, ``HTTPS_PROXY``,
+    ``notification_urls`` — whose userinfo or query may hold a password."""
+    toks = tokens(name)
+    if not toks or PUBLIC_URL_WORDS.intersection(toks):
+        return False
+    if toks[0] in EXCLUDED_PREFIXES and len(toks) > 1:
+        return False  # ``use_proxy``, ``has_database_url``
+    while len(toks) > 1 and toks[-1] in NEUTRAL_SUFFIXES - {"string"}:
+        toks = toks[:-1]
+    if "_".join(toks) in CONNECTION_URL_NAMES:
+        return True
+    last = toks[-1]
+    if last == "dsn":
+        return True
+    if last in PROXY_WORDS:
+        return len(toks) == 1 or toks[-2] in PROXY_SCHEMES
+    if last in URL_WORDS and len(toks) > 1:
+        return any(tok in CONNECTION_WORDS for tok in toks[:-1])
+    return False

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.signals import Signal
-from .names import CredentialNames, Strength
+from .names import CredentialNames, Strength, is_credential_url
 from .request_model import REQUEST_ATTRIBUTES, REQUEST_METHODS
 from .vocabulary import (
     CREDENTIAL_CHECKS,
@@ -84,6 +84,10 @@ DIGEST_WORDS = ("signature", "sig", "mac", "hmac", "digest")
 MAX_NAME_LENGTH = 64
 # Strings that can name a header, a field or a setting (not paths, URLs or prose).
 _NAME_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+# ``/invite/<token>``: a URL rule variable (a credential when named like one).
+_RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
+# Calls that take a connection URL or DSN (FLK106 recognises the DSN by its use).
+DSN_CONSUMERS = frozenset({"from_dsn", "from_url"})
 SETTING_SOURCES = frozenset({"environ", "getenv", "config", "settings", "conf", "cfg"})
 
 
@@ -303,6 +307,8 @@ class _Scan:
             ) <= MAX_NAME_LENGTH and self.names.is_credential(identifier)
         if credential:
             self.reasons.append((Signal.CREDENTIAL_NAME, f"mentions {identifier}"))
+        elif is_credential_url(identifier):
+            self.reasons.append((Signal.CREDENTIAL_URL, f"mentions {identifier}"))
 
     def visit_arg(self, node: ast.arg) -> None:
         self._identifier(node.arg)
@@ -312,8 +318,12 @@ class _Scan:
     def visit_keyword(self, node: ast.keyword) -> None:
         if node.arg is not None:
             self._identifier(node.arg)
-            if node.arg.lower() == "debug" and _is_true(node.value):
-                # ``app.run(debug=True)`` in an entry point that imports only ``create_app``.
+            if node.arg.lower() == "debug" and (
+                _is_true(node.value)
+                or (isinstance(node.value, ast.Name) and node.value.id.isupper())
+            ):
+                # ``app.run(debug=True)`` in an entry point that imports only ``create_app``;
+                # ``debug=DEV`` with a module-level ``DEV = True``.
                 self.reasons.append((Signal.DEBUG_ON, "debug=True"))
 
     def visit_Constant(self, node: ast.Constant) -> None:
@@ -326,8 +336,14 @@ class _Scan:
                 for s in (Strength.SETTING, Strength.HEADER, Strength.REQUEST)
             ):
                 self.loose_strings.append(f"mentions {value!r}")
+            elif is_credential_url(value):
+                self.reasons.append((Signal.CREDENTIAL_URL, f"mentions {value!r}"))
             if value == "DEBUG":
                 self.flask_reasons.append((Signal.DEBUG_ON, "DEBUG"))
+        elif isinstance(value, str) and "<" in value and len(value) <= 256:
+            for match in _RULE_VARIABLE.finditer(value):
+                if self.names.is_credential(match.group(1), Strength.REQUEST):
+                    self.reasons.append((Signal.CREDENTIAL_NAME, f"route parameter {match[0]}"))
         elif isinstance(value, int) and value in (401, 403):
             self.flask_reasons.append((Signal.REJECTION, str(value)))
 
@@ -351,6 +367,8 @@ class _Scan:
                     self.reasons.append((Signal.DEBUG_ON, "debug = True"))
                 if isinstance(target, ast.Subscript) and _constant(target.slice) == "DEBUG":
                     self.reasons.append((Signal.DEBUG_ON, 'config["DEBUG"] = True'))
+                if isinstance(target, ast.Name) and target.id == "DEBUG":
+                    self.reasons.append((Signal.DEBUG_ON, "DEBUG = True"))
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
@@ -359,6 +377,10 @@ class _Scan:
             self.reasons.append((Signal.HANDLER, f"{name}()"))
         if name in CREDENTIAL_CHECKS:
             self.flask_reasons.append((Signal.REJECTION, f"{name}()"))
+        if name in DSN_CONSUMERS:
+            self.reasons.append((Signal.CREDENTIAL_URL, f"{name}()"))
+        if name == "run" and len(node.args) >= 3 and _is_true(node.args[2]):
+            self.reasons.append((Signal.DEBUG_ON, "run(host, port, True)"))
         arguments = [*node.args, *(k.value for k in node.keywords)]
         sink = name in SINK_NAMES if isinstance(func, ast.Name) else name in SINK_METHODS
         if sink and any(not isinstance(arg, ast.Constant) for arg in arguments):

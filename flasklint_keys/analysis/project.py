@@ -114,6 +114,8 @@ class ProjectSummaries:
     # Canonical class -> paths of the modules that raise it or handle it.
     _exception_users: dict[str, set[str]] = field(default_factory=dict)
     _logger_methods: frozenset[str] = frozenset()
+    _credential_urls: bool = False
+    _config_objects: frozenset[str] = frozenset()
     # dependency on a name -> (path of its defining module, does it matter): every
     # module of a tree asks about the same few helpers.
     _name_matters: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False)
@@ -145,6 +147,10 @@ class ProjectSummaries:
         project._index_exceptions()
         project._logger_methods = frozenset(
             m for summary in project.modules.values() for m in summary.logger_methods
+        )
+        project._credential_urls = any(s.credential_urls for s in project.modules.values())
+        project._config_objects = frozenset(
+            target for s in project.modules.values() for target in s.config_objects
         )
         return project
 
@@ -254,6 +260,35 @@ class ProjectSummaries:
         found = self.locate(qualified)
         return dict(found[0].constants).get(found[1]) if found is not None else None
 
+    def literal(self, qualified: str) -> tuple[str, str] | None:
+        """("label"|"secret", defining path) of a name bound to a literal: a module
+        constant (``pkg.crypto.FAILED``) or a class attribute (``pkg.error.Error.CODE``)."""
+        found = self.locate(qualified)
+        if found is not None:
+            verdict = dict(found[0].literals).get(found[1])
+            if verdict is not None:
+                return verdict, found[0].path
+        parent, _, attr = qualified.rpartition(".")
+        owner = self.locate(parent) if parent else None
+        if owner is None:
+            return None
+        verdict = dict(owner[0].literals).get(f"{owner[1]}.{attr}")
+        return (verdict, owner[0].path) if verdict is not None else None
+
+    def request_alias(self, qualified: str) -> bool:
+        found = self.locate(qualified)
+        return found is not None and found[1] in found[0].request_aliases
+
+    def builds_credential_urls(self) -> bool:
+        return self._credential_urls
+
+    def loads_config(self, module: str) -> bool:
+        """Does some module load ``module`` with ``config.from_object`` (by any name)?"""
+        return module in self._config_objects or any(
+            target.endswith("." + module) or module.endswith("." + target)
+            for target in self._config_objects
+        )
+
     def is_logger(self, qualified: str) -> bool:
         found = self.locate(qualified)
         return found is not None and found[1] in found[0].loggers
@@ -319,6 +354,10 @@ class ProjectSummaries:
                     self._details.get(canonical),
                 )
             )
+        if kind == "fact":
+            return repr(self._fact(name))
+        if kind == "binding":
+            return repr((self.literal(name), self.request_alias(name)))
         found = self.locate(name)
         if found is None:
             return ""
@@ -367,11 +406,25 @@ class ProjectSummaries:
             return any(path != own_path for path in users) or any(
                 cls in self._logged_exceptions for cls in self.ancestry(name)[1:]
             )
+        if kind == "fact":
+            return self._fact(name)
+        if kind == "binding":
+            literal = self.literal(name)
+            if literal is not None:
+                return literal[1] != own_path
+            found = self.locate(name)
+            return self.request_alias(name) and found is not None and found[0].path != own_path
         known = self._name_matters.get(dependency)
         if known is None:
             known = self._name_matters[dependency] = self._matters_by_name(kind, name)
         defined_in, mattering = known
         return mattering and defined_in != own_path
+
+    def _fact(self, name: str) -> bool:
+        """``fact:credential-urls``, ``fact:config:pkg.settings``: facts about the project."""
+        if name.startswith("config:"):
+            return self.loads_config(name.removeprefix("config:"))
+        return self.builds_credential_urls()
 
     def _matters_by_name(self, kind: str, name: str) -> tuple[str, bool]:
         found = self.locate(name)
@@ -382,13 +435,14 @@ class ProjectSummaries:
         canonical = f"{summary.module}.{local}"
         uses = {
             "value": exported is not None and not exported.returns.trivial,
-            "sink": exported is not None and bool(exported.logged_params),
+            "sink": exported is not None and bool(exported.logged_params or exported.logged_fields),
             "logs": exported is not None and exported.logging_facts,
             "logger": local in summary.loggers,
             "scrubs": local in dict(summary.event_processors),
             "raises": self.exception_status(canonical) is not None,
             "const": local in dict(summary.constants) or local in dict(summary.status_constants),
             "view": local in summary.view_classes,
+            "binding": local in dict(summary.literals) or local in summary.request_aliases,
         }
         if kind in uses:
             return summary.path, uses[kind]
@@ -399,7 +453,9 @@ class ProjectSummaries:
         return summary.path, any(uses.values())
 
 
-NAME_USES = frozenset({"value", "sink", "logs", "logger", "raises", "const", "scrubs", "view"})
+NAME_USES = frozenset(
+    {"value", "sink", "logs", "logger", "raises", "const", "scrubs", "view", "binding"}
+)
 
 
 def points_into(dependency: str, module: str) -> bool:

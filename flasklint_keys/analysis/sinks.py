@@ -47,6 +47,9 @@ class Sink:
     description: str
     args: tuple[cst.Arg, ...]
     method: str | None = None
+    # Logging wrappers: the field of each argument that is logged (``params["url"]``),
+    # ``"*"`` for one under a computed key, ``None`` for all of it; empty: all of every one.
+    fields: tuple[str | None, ...] = ()
 
 
 class SinkHost(Protocol):

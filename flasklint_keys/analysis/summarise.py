@@ -118,6 +118,10 @@ def _summarise(analysis: ModuleAnalysis, module_name: str) -> ModuleSummary:
                 if fm.is_view_class(name, index, analysis.external_view)
             )
         ),
+        literals=_literals(analysis),
+        request_aliases=_request_aliases(analysis),
+        credential_urls=builds_credential_urls(analysis),
+        config_objects=tuple(m for m in analysis.config_objects() if m != "__name__"),
     )
 
 
@@ -175,6 +179,7 @@ def _export(
         always_raises=paths.always_raises,
         always_logs=paths.always_logs,
         logs_on_failure=tuple(sorted(paths.logs_on_failure)),
+        logged_fields=tuple(sorted(summary.logged_fields)),
     )
 
 
@@ -205,10 +210,20 @@ def _taint(taint: Taint, path: str, lines: _Lines) -> SummaryTaint:
                     str(label.param) if label.param is not None else None,
                     label.path or path,
                     label.line or lines.of(label.node) if label.kind is Kind.CRED else 0,
+                    label.field,
                 )
                 for label in taint.labels
                 if label.kind
-                in (Kind.CRED, Kind.DUMP, Kind.URL, Kind.PARAM, Kind.EXC, Kind.REQUEST)
+                in (
+                    Kind.CRED,
+                    Kind.DUMP,
+                    Kind.URL,
+                    Kind.PARAM,
+                    Kind.EXC,
+                    Kind.REQUEST,
+                    Kind.CONN_URL,
+                    Kind.HTTP,
+                )
             ),
             key=repr,
         )
@@ -237,3 +252,42 @@ def _credential_constants(analysis: ModuleAnalysis) -> tuple[tuple[str, str], ..
             if len(value) <= 64 and any(names.is_credential(value, s) for s in strengths)
         )
     )
+
+
+def _literals(analysis: ModuleAnalysis) -> tuple[tuple[str, str], ...]:
+    """Module constants and class attributes bound to literals, named like a credential:
+    what an importer must know to tell a label (``ConfigKey.SECRET_KEY``) from a secret."""
+    return tuple(sorted(analysis.literal_bindings().items()))
+
+
+def _request_aliases(analysis: ModuleAnalysis) -> tuple[str, ...]:
+    """Module-level names bound to ``flask.request`` (``typing.cast(T, flask.request)``)."""
+    out = []
+    for stmt in analysis.module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not isinstance(small, cst.Assign | cst.AnnAssign) or small.value is None:
+                continue
+            targets = (
+                [t.target for t in small.targets]
+                if isinstance(small, cst.Assign)
+                else [small.target]
+            )
+            names = [t.value for t in targets if isinstance(t, cst.Name)]
+            if names and _is_request(small.value, analysis):
+                out.extend(names)
+    return tuple(sorted(set(out)))
+
+
+def _is_request(value: cst.BaseExpression, analysis: ModuleAnalysis) -> bool:
+    resolve = analysis.index.imports.resolve
+    if isinstance(value, cst.Call) and resolve(value.func) == "typing.cast":
+        return len(value.args) == 2 and _is_request(value.args[1].value, analysis)
+    return resolve(value) == "flask.request"
+
+
+def builds_credential_urls(analysis: ModuleAnalysis) -> bool:
+    """A URL template formatted with a credential (``search_url.format(api_key=key)``,
+    ``f"...?appid={api_key}"``): the module sends credentials in URLs."""
+    return analysis.builds_credential_urls()

@@ -26,10 +26,18 @@ class SummaryLabel:
     param: str | None = None
     path: str | None = None
     line: int = 0
+    field: str | None = None  # PARAM labels: the key read from the parameter
 
     def to_label(self) -> Label:
         return Label(
-            Kind(self.kind), self.what, Origin(self.origin), None, self.param, self.path, self.line
+            Kind(self.kind),
+            self.what,
+            Origin(self.origin),
+            None,
+            self.param,
+            self.path,
+            self.line,
+            self.field,
         )
 
 
@@ -71,6 +79,8 @@ class ExportedFunction:
     always_raises: bool = False
     always_logs: bool = False
     logs_on_failure: tuple[int, ...] = ()
+    # Fields of parameters that reach a log sink: (parameter, key or "*").
+    logged_fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def trivial(self) -> bool:
@@ -81,6 +91,7 @@ class ExportedFunction:
             and not self.always_raises
             and not self.always_logs
             and not self.logs_on_failure
+            and not self.logged_fields
         )
 
     @property
@@ -126,6 +137,16 @@ class ModuleSummary:
     view_classes: tuple[str, ...] = ()
     # Methods this module's ``logging.Logger`` subclasses add (log calls wherever used).
     logger_methods: tuple[str, ...] = ()
+    # Names bound to literals whose name the credential heuristic would judge
+    # (``NAME`` or ``Class.ATTR``) -> "label" or "secret" (a literal FLK402 would flag).
+    literals: tuple[tuple[str, str], ...] = ()
+    # Module-level names bound to ``flask.request`` (``typing.cast(T, flask.request)``).
+    request_aliases: tuple[str, ...] = ()
+    # The module builds URLs with a credential in them (``search_url.format(api_key=...)``),
+    # so an outgoing request's URL logged anywhere in the project may carry one (FLK106).
+    credential_urls: bool = False
+    # Modules this one loads with ``app.config.from_object(...)`` (FLK401 ``DEBUG = True``).
+    config_objects: tuple[str, ...] = ()
 
     def function(self, name: str) -> ExportedFunction | None:
         return next((f for f in self.functions if f.name == name), None)
@@ -160,6 +181,10 @@ def summary_from_json(data: dict[str, Any]) -> ModuleSummary:
         exception_details=tuple((str(k), bool(v)) for k, v in data["exception_details"]),
         view_classes=tuple(str(x) for x in data["view_classes"]),
         logger_methods=tuple(str(x) for x in data["logger_methods"]),
+        literals=tuple((str(k), str(v)) for k, v in data["literals"]),
+        request_aliases=tuple(str(n) for n in data["request_aliases"]),
+        credential_urls=bool(data["credential_urls"]),
+        config_objects=tuple(str(m) for m in data["config_objects"]),
     )
 
 
@@ -177,6 +202,7 @@ def _function(data: dict[str, Any]) -> ExportedFunction:
         always_raises=bool(data["always_raises"]),
         always_logs=bool(data["always_logs"]),
         logs_on_failure=tuple(int(i) for i in data["logs_on_failure"]),
+        logged_fields=tuple((str(p), str(k)) for p, k in data["logged_fields"]),
     )
 
 

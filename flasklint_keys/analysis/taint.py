@@ -5,7 +5,10 @@ credential (``CRED``), a whole credential-bearing request mapping (``DUMP``,
 e.g. ``request.headers``), URL or query-string data (``URL``), the request
 object itself (``REQUEST``), a function parameter (``PARAM``, used to
 summarise helpers: "returns its first argument", "logs its second"), any
-other field of request data (``FIELD``), or exception details (``EXC``).
+other field of request data (``FIELD``), exception details (``EXC``), a URL
+or DSN that may carry a password (``CONN_URL``), an HTTP client's request or
+response object (``HTTP``) and the URL of such an outgoing request
+(``OUTBOUND_URL``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ class Kind(enum.Enum):
     PARAM = "param"
     FIELD = "request field"  # one non-credential field of request data (FLK303)
     EXC = "exception detail"  # an exception object, its text or a traceback (FLK204)
+    # A connection/broker/cache/proxy/notification URL or DSN, or a URL built with a
+    # credential: its userinfo or query may hold a password (FLK106).
+    CONN_URL = "credential url"
+    HTTP = "http client message"  # an HTTP client's response or request object
+    OUTBOUND_URL = "outgoing request url"  # ``response.request.url`` (FLK106, by project fact)
 
 
 class Origin(enum.Enum):
@@ -35,6 +43,7 @@ class Origin(enum.Enum):
     REQUEST = "request"  # read from request data
     SERVER = "server"  # configuration / environment secret
     NAME = "name"  # the name says so
+    CODE = "code"  # a literal in the source that FLK402 would flag (a hard-coded secret)
     NONE = "none"  # not a credential label
 
 
@@ -47,6 +56,9 @@ class Label:
     param: int | str | None = None  # PARAM labels: index or name ("**" for kwargs)
     path: str | None = None  # another module, for cross-module explanations
     line: int = 0  # where in ``path`` it entered
+    # PARAM labels: the key read from the parameter (``p["url"]``; ``"*"`` for a computed
+    # key), so that a helper logging ``p["url"]`` is not said to log all of ``p``.
+    field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,9 +83,14 @@ class Taint:
         """The taint stored under ``key``; ``None`` when this value has no field map."""
         if self.fields is None:
             return None
+        wildcard = None
         for name, value in self.fields:
             if name == key:
                 return value
+            if name == "*":
+                wildcard = value
+        if wildcard is not None:
+            return wildcard  # ``d[k] = v`` with a computed key, read back under any key
         known: frozenset[Label] = frozenset().union(*(v.labels for _, v in self.fields))
         return Taint(self.labels - known)
 
@@ -106,7 +123,7 @@ class Taint:
         return Taint(frozenset(lb for lb in self.labels if lb.kind is not Kind.PARAM), self.clean)
 
 
-def label_order(label: Label) -> tuple[str, str, str, str, str, int]:
+def label_order(label: Label) -> tuple[str, str, str, str, str, int, str]:
     return (
         label.kind.value,
         label.what,
@@ -114,6 +131,7 @@ def label_order(label: Label) -> tuple[str, str, str, str, str, int]:
         str(label.param),
         label.path or "",
         label.line,
+        label.field or "",
     )
 
 
@@ -134,7 +152,11 @@ def join(values: Iterable[Taint]) -> Taint:
         return items[0]
     labels: frozenset[Label] = frozenset().union(*(t.labels for t in items))
     clean = all(t.clean for t in items)
-    no_name = all(t.no_name for t in items)
+    # A value that is not judged by name (claims, an opaque object) joined with a clean
+    # fallback (``except: claims = {}``) is still not judged by name.
+    no_name = any(t.no_name for t in items) and all(
+        t.no_name or (t.clean and not t.labels) for t in items
+    )
     elements = None
     shapes = [t.elements for t in items]
     first = shapes[0]

@@ -19,6 +19,10 @@ class Signal(str, enum.Enum):
     # (``"X-Token"``, ``"key"``, ``"GITHUB_TOKEN"``), in a Flask module or one
     # that reads settings.
     CREDENTIAL_LOOSE = "credential-loose"
+    # A name that says it holds a connection/broker/proxy/notification URL or DSN
+    # (``DATABASE_URL``, ``"SQLALCHEMY_DATABASE_URI"``, ``proxy_url``), or a call that
+    # takes one (``create_engine``, ``InfluxDBClient.from_dsn``).
+    CREDENTIAL_URL = "credential-url"
     # Whole request data (``request.headers``, ``.url``, ``.args``...) or the
     # request object passed on, and a call that may log.
     REQUEST_LOGGED = "request-logged"

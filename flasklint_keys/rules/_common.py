@@ -23,7 +23,7 @@ def describe(label: Label) -> str:
         return f"named {label.what}"
     if label.origin is Origin.SERVER:
         return f"setting {label.what}"
-    return label.what
+    return label.what  # read from the request, or ``hard-coded 'X'``
 
 
 def origin_of(label: Label) -> tuple[tuple[cst.CSTNode, str] | Related, ...]:
@@ -38,5 +38,5 @@ def origin_of(label: Label) -> tuple[tuple[cst.CSTNode, str] | Related, ...]:
 
 def first(labels: list[Label]) -> Label:
     """A deterministic representative: request-derived evidence beats a name match."""
-    order = {Origin.REQUEST: 0, Origin.SERVER: 1, Origin.NAME: 2, Origin.NONE: 3}
+    order = {Origin.REQUEST: 0, Origin.SERVER: 1, Origin.CODE: 2, Origin.NAME: 3, Origin.NONE: 4}
     return sorted(labels, key=lambda lb: (order[lb.origin], lb.what))[0]

@@ -100,11 +100,12 @@ def fingerprint_fix(ctx: RuleContext, culprit: cst.BaseExpression) -> NodeFix | 
         "Log a SHA-256 fingerprint of the credential instead",
         Applicability.UNSAFE,
         (Replacement(culprit, new),),
-        _needed(sha256),
+        needed_imports(sha256),
     )
 
 
-def _needed(found: Reference) -> tuple[str, ...]:
+def needed_imports(found: Reference) -> tuple[str, ...]:
+    """The import a reference needs, if any, as a fix lists it."""
     return (found.needs_import,) if found.needs_import else ()
 
 
@@ -129,7 +130,7 @@ def compare_digest_fix(ctx: RuleContext, node: cst.Comparison) -> NodeFix | None
         "Compare with hmac.compare_digest()",
         Applicability.UNSAFE,
         (Replacement(node, new),),
-        _needed(compare),
+        needed_imports(compare),
     )
 
 
@@ -171,7 +172,7 @@ def debug_from_env_fix(ctx: RuleContext, value: cst.BaseExpression) -> NodeFix |
         "Read debug mode from the FLASK_DEBUG environment variable",
         Applicability.UNSAFE,
         (Replacement(value, new),),
-        _needed(environ),
+        needed_imports(environ),
     )
 
 

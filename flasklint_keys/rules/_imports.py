@@ -40,7 +40,8 @@ def reference(module: cst.Module, index: ModuleIndex, name: str, attr: str) -> R
             return Reference(f"{local}.{attr}")
         if target == f"{name}.{attr}" and _only(index, local, target):
             return Reference(local)
-    if _only(index, name, name):
+    top = name.split(".")[0]  # ``import sqlalchemy.engine`` binds ``sqlalchemy``
+    if _only(index, top, top):
         return Reference(f"{name}.{attr}", needs_import=name)
     return None
 

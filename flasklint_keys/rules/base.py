@@ -104,13 +104,20 @@ class RuleContext:
             self._sinks[call] = classify_sink(call, self.analysis)
         return self._sinks[call]
 
-    def culprits(self, owner: cst.CSTNode, args: Sequence[cst.Arg]) -> list[Culprit]:
-        """Sub-expressions of ``args`` that carry anything (cached per ``owner`` node)."""
+    def culprits(
+        self, owner: cst.CSTNode, args: Sequence[cst.Arg], fields: Sequence[str | None] = ()
+    ) -> list[Culprit]:
+        """Sub-expressions of ``args`` that carry anything (cached per ``owner`` node);
+        ``fields`` narrows arguments to the field a logging wrapper logs of them."""
         if owner not in self._leaks:
             evaluator = self.analysis.evaluator(self.scope)
             env = self.analysis.env(self.scope, self.statement)
             self._leaks[owner] = find_culprits(
-                args, lambda e: evaluator.eval(e, env), evaluator.keyed
+                args,
+                lambda e: evaluator.eval(e, env),
+                evaluator.keyed,
+                fields,
+                lambda e, taint, key: evaluator.field(e, taint, key, e),
             )
         return self._leaks[owner]
 
@@ -119,7 +126,7 @@ class RuleContext:
         sink = self.sink(call)
         if sink is None:
             return None, []
-        return sink, self.culprits(call, sink.args)
+        return sink, self.culprits(call, sink.args, sink.fields)
 
     def rejections(self, func: cst.FunctionDef) -> list[Rejection]:
         """Where ``func`` rejects a request, and what is logged on the way (cached)."""

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
+from ..analysis.evaluate import ENV_READERS
 from ..analysis.imports import dotted_name
 from ..analysis.index import string_value, subscript_key
-from ..analysis.names import Strength, normalise
+from ..analysis.literals import not_a_secret
+from ..analysis.names import Strength
 from ..core.model import Severity
 from ..core.signals import Signal
 from .base import Rule, RuleContext
 
-_BRACKETED = re.compile(r"^\s*(<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\([^)]*\))\s*$")
-_TEMPLATED = re.compile(
-    r"\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%\([^)]*\)[sdr]|\{\{[^}]*\}\}|\{[a-z_][a-z0-9_]*\}"
-)
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_SEPARATORS = re.compile(r"[\s\-_.:]")
-_WORD = re.compile(r"[A-Za-z]+")
 # Containers of user-facing text: ``errors["password"] = "Password is required"``.
 _MESSAGE_WORDS = (
     "error",
@@ -39,30 +32,6 @@ _MESSAGE_WORDS = (
 )
 
 
-def is_placeholder(value: str, target: str) -> bool:
-    """Empty, one repeated character, ``<your-key>``, ``${API_KEY}``, or the target's own name."""
-    stripped = value.strip()
-    if not stripped:
-        return True
-    if len(set(_SEPARATORS.sub("", stripped))) <= 1:
-        return True
-    if _BRACKETED.match(stripped) or _TEMPLATED.search(stripped):
-        return True
-    if normalise(stripped) == normalise(target):
-        return True
-    return _is_message_about(stripped, target)
-
-
-def _is_message_about(value: str, target: str) -> bool:
-    """``"Password is required"`` for ``password``: prose that names the credential."""
-    words = [w.lower() for w in _WORD.findall(value)]
-    if value.count(" ") < 2 or len(words) < 3:
-        return False
-    name_words = {t for t in normalise(target).split("_") if len(t) > 2}
-    fused = "".join(words)
-    return any(w in name_words for w in words) or any(t in fused for t in name_words if len(t) > 4)
-
-
 def _is_message_container(expr: cst.BaseExpression) -> bool:
     dotted = dotted_name(expr)
     if dotted is None:
@@ -77,9 +46,16 @@ class HardcodedCredential(Rule):
     Flags a string literal assigned to a credential name — a variable,
     attribute, config key, dict key, keyword argument or parameter default
     such as `API_KEY`, `app.secret_key`, `app.config["SECRET_KEY"]`,
-    `password=`. Empty strings, one repeated character (`"****"`), bracketed or
-    templated placeholders (`"<your-key>"`, `"[REDACTED]"`, `"${API_KEY}"`), a
-    literal equal to its own name, and test files are exempt.
+    `password=` — and the literal default of `os.environ.get("SECRET_KEY", "...")`
+    / `os.getenv`, which is used whenever the variable is unset. Exempt: empty
+    strings, one repeated character (`"****"`), bracketed or templated
+    placeholders (`"<your-key>"`, `"[REDACTED]"`, `"${API_KEY}"`), placeholder
+    words (`"placeholder"`, `"unset"`, `"dummy"`; `"changeme"` is flagged),
+    booleans spelled as strings, the name itself (`SECRET_KEY = "SECRET_KEY"`;
+    `"secret key"` is flagged), file paths, label identifiers
+    (`APIKEY = "api_key_required"`), values the module tests a credential against
+    as a sentinel (`if key == "unset":`), self-test code under
+    `if __name__ == "__main__":`, and test code.
 
     ## Why is this bad?
     A credential in source code is in every clone, fork, backup and CI log of
@@ -108,7 +84,10 @@ class HardcodedCredential(Rule):
     summary = "a string literal is assigned to a credential name"
     severity = Severity.ERROR
     cwe = 798
-    fix_suggestion = 'read it from the environment or a secret store: os.environ["API_KEY"]'
+    fix_suggestion = (
+        "read it from the environment or a secret store, under the name the message gives "
+        '(os.environ["SECRET_KEY"] for SECRET_KEY)'
+    )
     trigger = (Signal.CREDENTIAL_NAME, Signal.CREDENTIAL_LOOSE)
 
     VALID = (
@@ -137,23 +116,40 @@ def connect(password="hunter2"):  # FLK402:22
 """,
     )
 
-    def _check(
-        self, name: str | None, value: cst.BaseExpression | None, strength: Strength
-    ) -> None:
-        if name is None or value is None or self.context.is_test_file:
-            return
-        literal = _literal(value)
-        if literal is None or is_placeholder(literal, name):
-            return
-        names = self.context.analysis.settings.names
-        if _ENV_NAME.match(literal) and names.is_credential(literal, Strength.SETTING):
-            return  # the name of an environment variable, not its value
-        if names.is_credential(name, strength):
-            self.report(value, f"hard-coded credential assigned to '{name}'")
-
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
         self._message_dicts: set[cst.Dict] = set()
+        self._sentinels: frozenset[str] | None = None
+
+    def _check(
+        self,
+        name: str | None,
+        value: cst.BaseExpression | None,
+        strength: Strength,
+        node: cst.CSTNode | None = None,
+    ) -> None:
+        ctx = self.context
+        if name is None or value is None or ctx.is_test_file:
+            return
+        literal = _literal(value)
+        if literal is None:
+            return
+        names = ctx.analysis.settings.names
+        if not names.is_credential(name, strength) or not_a_secret(literal, name, names):
+            return
+        if literal in self.sentinels() or ctx.in_main_block(node or value):
+            return  # a value the code tests for, or a self-test under ``__main__``
+        self.report(
+            value,
+            f"hard-coded credential assigned to '{name}'; read it from the environment "
+            f'or a secret store instead: os.environ["{_env_name(name)}"]',
+        )
+
+    def sentinels(self) -> frozenset[str]:
+        """Literals the module compares a credential with (``if key == "unset":``)."""
+        if self._sentinels is None:
+            self._sentinels = _compared_literals(self.context.module, self.context)
+        return self._sentinels
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -176,6 +172,16 @@ def connect(password="hunter2"):  # FLK402:22
         if node.keyword is not None:
             self._check(node.keyword.value, node.value, Strength.KEY)
 
+    def visit_Call(self, node: cst.Call) -> None:
+        """``os.environ.get("SECRET_KEY", "dev")``: the default is used whenever the variable
+        is unset, so it is a hard-coded credential like any other."""
+        if len(node.args) < 2 or node.args[1].keyword is not None:
+            return
+        if self.context.index.imports.resolve(node.func) not in ENV_READERS:
+            return
+        name = string_value(node.args[0].value)
+        self._check(name, node.args[1].value, Strength.SETTING, node)
+
     def visit_Dict(self, node: cst.Dict) -> None:
         if node in self._message_dicts:
             return
@@ -197,6 +203,43 @@ def connect(password="hunter2"):  # FLK402:22
             ):
                 continue
             self._check(param.name.value, param.default, Strength.STRICT)
+
+
+def _env_name(name: str) -> str:
+    """``secret_key`` -> ``SECRET_KEY``; ``app.secret_key`` names the attribute."""
+    return "_".join(part for part in name.replace("-", "_").split("_") if part).upper()
+
+
+def _compared_literals(module: cst.Module, ctx: RuleContext) -> frozenset[str]:
+    """String literals compared (``==``, ``!=``, ``in``) with a value named like a credential
+    (``key not in ("unset", "...")``): the module's own sentinels for "no key here"."""
+    names = ctx.analysis.settings.names
+    found: set[str] = set()
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Comparison(self, node: cst.Comparison) -> None:
+            operands = [node.left, *(target.comparator for target in node.comparisons)]
+            if not any(_credential_operand(op) for op in operands):
+                return
+            for op in operands:
+                items = op.elements if isinstance(op, cst.Tuple | cst.List | cst.Set) else [op]
+                for item in items:
+                    value = item.value if isinstance(item, cst.BaseElement) else item
+                    literal = string_value(value) if isinstance(value, cst.BaseExpression) else None
+                    if literal is not None:
+                        found.add(literal)
+
+    def _credential_operand(op: cst.BaseExpression) -> bool:
+        if isinstance(op, cst.Subscript):
+            key = subscript_key(op)
+            return key is not None and names.is_credential(key, Strength.REQUEST)
+        dotted = dotted_name(op)
+        return dotted is not None and names.is_credential(
+            dotted.rsplit(".", 1)[-1], Strength.REQUEST
+        )
+
+    module.visit(_Finder())
+    return frozenset(found)
 
 
 def _compared(func: cst.FunctionDef, name: str, literal: str) -> bool:

@@ -60,21 +60,39 @@ def _only_request(taint: Taint) -> bool:
 
 
 def _from_request(taint: Taint) -> bool:
+    """Attacker-controlled: request data, a credential the request presents, a parameter
+    of a view or auth callback (the analysis seeds those with request labels)."""
     return any(
         label.kind in REQUEST_KINDS or (label.kind is Kind.CRED and label.origin is Origin.REQUEST)
         for label in taint.labels
     )
 
 
+def _presented(taint: Taint) -> bool:
+    """A credential read from the request (the key the caller presents)."""
+    return any(lb.kind is Kind.CRED and lb.origin is Origin.REQUEST for lb in taint.labels)
+
+
+def _opaque(taint: Taint) -> bool:
+    """A value the analysis knows nothing about (a stored key, a configured one): what a
+    presented key is compared with. Literals, labels and identities are not."""
+    return not taint.labels and not taint.clean and not taint.no_name
+
+
 class KeyCompareNotConstantTime(Rule):
     """
     ## What it does
     Flags a credential — or a signature, MAC or digest checked against request
-    data — compared with `==` or `!=` where the result is used as a
+    data — compared with `==` or `!=` against a value an attacker controls
+    (request data, a parameter of a view or auth callback, a key the request
+    presents compared with a stored one) where the result is used as a
     condition (`if`, `elif`, `while`, `assert`, a conditional expression, a
     boolean operand, a returned comparison). A comparison passed as an
     argument (`query.filter(User.api_key == key)`) is a database query, not a
-    timing channel, and comparisons with a literal or `None` are exempt.
+    timing channel, and comparisons with a literal or `None`, with a label
+    (`LoginMechanism.APIKEY`, a constant bound to a literal) or without an
+    attacker-controlled operand (a configured secret against its default) are
+    exempt.
 
     ## Why is this bad?
     `==` on strings stops at the first differing character, so the time it
@@ -208,10 +226,15 @@ def check(stored_token):
         taints = (ctx.taint(left), ctx.taint(right))
         if all(_only_request(t) for t in taints):
             return None  # ``password != confirm``: both sides are the caller's input, no secret to time
-        for side, taint in zip((left, right), taints, strict=True):
-            if taint.has(Kind.CRED):
-                return side
         pairs = ((left, taints[0], taints[1]), (right, taints[1], taints[0]))
+        for side, own, other in pairs:
+            # A timing channel needs an attacker: the other operand is request data (or the
+            # presented key is compared with a stored one). A configured secret compared with
+            # its default, or a label, is not one.
+            if own.has(Kind.CRED) and (
+                _from_request(other) or (_presented(own) and _opaque(other))
+            ):
+                return side
         for side, own, other in pairs:
             # A computed MAC against request data, or a MAC taken from the request against anything.
             if _is_digest(side) and (_from_request(other) or _from_request(own)):

@@ -20,8 +20,16 @@ class SecretInLog(Rule):
     Prometheus label, or a project function that logs its arguments. Values are
     followed from where they are read (`request.headers["X-API-Key"]`,
     `request.args["key"]`, `request.authorization`, a helper returning the key,
-    `g.api_key`) through assignments, f-strings, `%`, `.format`, `+` and
-    containers. Hashed, masked (`key[-4:]`) and redacted values are not flagged.
+    `g.api_key`, a URL rule variable such as `/reset/<token>`, the password of a
+    Flask-HTTPAuth `verify_password` callback) through assignments, f-strings,
+    `%`, `.format`, `+`, containers (field by field) and project helpers. Hashed,
+    masked (`key[-4:]`) and redacted values are not flagged (a project function
+    named `redact*`, `mask*`, `scrub*`... is trusted), and neither is identity:
+    the claims of `jwt.decode`, what `verify_*`/`check_*`/`authenticate*`
+    return, `current_user`, the username of `verify_password`. Names bound to
+    literals are labels (`ConfigKey.SECRET_KEY = "SECRET_KEY"`, an error code)
+    unless the literal is a real secret. A URL built with a credential is
+    FLK106's.
 
     ## Why is this bad?
     Logs are copied to aggregators, tickets and laptops, and kept for months,
@@ -99,8 +107,8 @@ def connect(api_key):
             return
         for culprit in culprits:
             labels = culprit.taint.of(Kind.CRED)
-            if not labels:
-                continue
+            if not labels or culprit.taint.has(Kind.CONN_URL):
+                continue  # a URL built with the credential is FLK106's finding
             label = first(labels)
             self.report(
                 culprit.node,

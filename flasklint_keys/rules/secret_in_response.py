@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from ..analysis.evaluate import TEMPLATE_RENDERERS
 from ..analysis.flask_model import is_request_handler
 from ..analysis.taint import Kind, Label, Origin
 from ..core.model import Severity
@@ -30,8 +31,9 @@ class SecretInResponse(Rule):
     """
     ## What it does
     Flags a credential that reaches an HTTP response body (a view's return
-    value, `jsonify`, `make_response`, `Response`), an `abort()` description or
-    an exception message. For response bodies only credentials read from the
+    value, `jsonify`, `make_response`, `Response`, the context of a rendered
+    template — also through project helpers that render it), an `abort()`
+    description or an exception message. For response bodies only credentials read from the
     request or from server configuration count — an endpoint that issues a new
     key is expected to return it; in error messages any credential counts.
 
@@ -101,6 +103,9 @@ def check():
         qualified = self.context.index.imports.resolve(node.func)
         if qualified in RESPONSE_BUILDERS:
             self._check(node, node.args, "the response", error_text=False)
+        elif qualified in TEMPLATE_RENDERERS:
+            context = [a for a in node.args if a.keyword is not None or a.star == "**"]
+            self._check(node, context, "a rendered page (template context)", error_text=False)
         elif qualified in ABORT:
             self._check(node, node.args[1:], "an abort() description", error_text=True)
 
@@ -114,12 +119,11 @@ def check():
         value = node.value
         if func is None or value is None or not is_request_handler(func, self.context.index):
             return
-        if (
-            isinstance(value, cst.Call)
-            and self.context.index.imports.resolve(value.func) in RESPONSE_BUILDERS
+        body = value.elements[0].value if isinstance(value, cst.Tuple) and value.elements else value
+        if isinstance(body, cst.Call) and self.context.index.imports.resolve(body.func) in (
+            RESPONSE_BUILDERS | TEMPLATE_RENDERERS
         ):
             return  # checked as a call
-        body = value.elements[0].value if isinstance(value, cst.Tuple) and value.elements else value
         self._check(node, (cst.Arg(body),), "the response body", error_text=False)
 
     def _check(

@@ -18,8 +18,11 @@ class UrlInLog(Rule):
     Flags `request.url`, `request.full_path`, `request.query_string`,
     `request.args`, `request.values`, `request.environ["QUERY_STRING"]` /
     `["REQUEST_URI"]`, and the `request` object itself (its repr shows the full
-    URL) reaching a log sink. `request.path`, `request.base_url`,
-    `request.endpoint` and `request.method` carry no query string and are fine.
+    URL) reaching a log sink — also through a module-level alias
+    (`typing.cast(MyRequest, flask.request)` imported from another module).
+    `request.path`, `request.base_url`, `request.endpoint` and `request.method`
+    carry no query string and are fine, and so is a URL passed through a
+    redaction helper (`redact_url(request.full_path)`).
 
     ## Why is this bad?
     API keys travel in query strings (`?key=...`, `?access_token=...`) whatever

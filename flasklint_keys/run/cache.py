@@ -47,7 +47,8 @@ CACHE_DIR = ".flasklint_cache"
 CACHE_FILE = "cache-v1.json"
 # 4: summaries carry monitoring facts (FLK107/FLK305); last runs keyed by what is reported.
 # 5: summaries carry the auth model's exception, status and logger facts.
-FORMAT = 5
+# 6: summaries carry literal bindings, request aliases, logged fields and config objects.
+FORMAT = 6
 # Runs remembered for "nothing changed": a tree run and a few named-file runs.
 LAST_RUNS = 8
 

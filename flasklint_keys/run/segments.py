@@ -274,14 +274,16 @@ def merge_summaries(summaries: Sequence[ModuleSummary]) -> ModuleSummary | None:
                 seen.setdefault(value, None)
         return tuple(seen)
 
-    # Every field but the module's name and path is a tuple of facts: the union of the
-    # segments' (so a field added to ModuleSummary is merged without a change here).
+    # Every field but the module's name and path is a tuple of facts (the union of the
+    # segments') or a flag (set if any segment sets it): a field added to ModuleSummary
+    # is merged without a change here.
     first = summaries[0]
-    merged: dict[str, Any] = {
-        f.name: union(getattr(s, f.name) for s in summaries)
-        for f in fields(ModuleSummary)
-        if f.name not in ("module", "path")
-    }
+    merged: dict[str, Any] = {}
+    for f in fields(ModuleSummary):
+        if f.name in ("module", "path"):
+            continue
+        values = [getattr(s, f.name) for s in summaries]
+        merged[f.name] = any(values) if isinstance(values[0], bool) else union(iter(values))
     return replace(first, **merged)
 
 
