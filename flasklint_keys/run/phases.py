@@ -296,10 +296,10 @@ def _defining_module(dependency: str, by_module: dict[str, _State]) -> _State | 
 class _Relevance:
     """``ProjectSummaries.matters`` and ``describe`` for every module of a run, each
     dependency on a name judged once: thousands of modules ask about the same helpers.
-    Only ``g:``/``session:`` dependencies depend on who asks (a module's own
-    assignments do not count), and ``matters`` on whether the name is the asker's own."""
-
-    _PER_MODULE = ("g", "session")
+    Dependencies on a name of a module (``value:``, ``sink:``, ...) are judged once, and
+    ``matters`` only asks whether the name is the asker's own; every other kind (``g:``,
+    ``session:``, ``raised:``, ``headers:``, ...) may depend on who asks (a class
+    defined here and raised elsewhere, a module's own assignments), so it is asked as is."""
 
     def __init__(self, summaries: ProjectSummaries) -> None:
         self.summaries = summaries
@@ -308,7 +308,7 @@ class _Relevance:
 
     def matters(self, dependency: str, own_path: str) -> bool:
         kind, name = split_dependency(dependency)
-        if kind in self._PER_MODULE or kind == "status":
+        if not _shared(kind):
             return self.summaries.matters(dependency, own_path)
         verdict = self._verdicts.get(dependency)
         if verdict is None:
@@ -329,7 +329,7 @@ class _Relevance:
         return digest.hexdigest()[:20]
 
     def _describe(self, dependency: str, own_path: str) -> bytes:
-        if split_dependency(dependency)[0] in self._PER_MODULE:
+        if not _shared(split_dependency(dependency)[0]):
             return self._encode(self.summaries.describe(dependency, own_path))
         described = self._described.get(dependency)
         if described is None:
@@ -340,3 +340,8 @@ class _Relevance:
     @staticmethod
     def _encode(text: str) -> bytes:
         return text.encode("utf-8", "surrogateescape")
+
+
+def _shared(kind: str) -> bool:
+    """Is a dependency of this kind judged the same for every asker (but its own module)?"""
+    return kind in NAME_USES or kind == "any"
