@@ -109,59 +109,6 @@ def needed_imports(found: Reference) -> tuple[str, ...]:
     return (found.needs_import,) if found.needs_import else ()
 
 
-def compare_digest_fix(ctx: RuleContext, node: cst.Comparison) -> NodeFix | None:
-    """``a == b`` -> ``hmac.compare_digest(a, b)``; ``a != b`` -> ``not hmac.compare_digest(a, b)``."""
-    compare = reference(ctx.module, ctx.index, "hmac", "compare_digest")
-    if len(node.comparisons) != 1 or compare is None:
-        return None
-    target = node.comparisons[0]
-    if not isinstance(target.operator, cst.Equal | cst.NotEqual):
-        return None
-    call = parse_template_expression(
-        compare.code + "({left}, {right})",
-        left=_with_empty_default(ctx, node.left),
-        right=_with_empty_default(ctx, target.comparator),
-    )
-    new: cst.BaseExpression = call
-    if isinstance(target.operator, cst.NotEqual):
-        new = cst.UnaryOperation(operator=cst.Not(), expression=call)
-    new = new.with_changes(lpar=node.lpar, rpar=node.rpar)
-    return NodeFix(
-        "Compare with hmac.compare_digest()",
-        Applicability.UNSAFE,
-        (Replacement(node, new),),
-        needed_imports(compare),
-    )
-
-
-# Request data read with ``.get(name)``: None when absent, which compare_digest rejects.
-REQUEST_GETTERS = frozenset(
-    f"flask.request.{mapping}.get" for mapping in ("headers", "args", "form", "values", "cookies")
-)
-
-
-def _with_empty_default(ctx: RuleContext, operand: cst.BaseExpression) -> cst.BaseExpression:
-    """``request.headers.get("X-Key")`` -> ``request.headers.get("X-Key", "")``.
-
-    ``compare_digest(None, secret)`` raises where ``None != secret`` rejected: the
-    default keeps a missing header a rejection. It lets no one in who was kept
-    out before: ``""`` matches only an empty secret, which an empty header
-    already matched.
-    """
-    if (
-        isinstance(operand, cst.Call)
-        and len(operand.args) == 1
-        and operand.args[0].keyword is None
-        and not operand.args[0].star
-        and ctx.index.imports.resolve(operand.func) in REQUEST_GETTERS
-    ):
-        first = operand.args[0].with_changes(
-            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        )
-        return operand.with_changes(args=(first, cst.Arg(cst.SimpleString('""'))))
-    return operand
-
-
 def debug_from_env_fix(ctx: RuleContext, value: cst.BaseExpression) -> NodeFix | None:
     """``debug=True`` -> ``debug=os.environ.get("FLASK_DEBUG") == "1"``."""
     environ = reference(ctx.module, ctx.index, "os", "environ")

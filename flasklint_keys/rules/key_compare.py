@@ -12,7 +12,7 @@ from ..analysis.taint import Kind, Origin, Taint
 from ..core.model import Severity
 from ..core.signals import Signal
 from ._common import snippet
-from ._fixes import compare_digest_fix
+from ._compare_fix import compare_digest_fix
 from .base import Rule, RuleContext
 
 _DIGEST_NAME = re.compile(r"(^|_)(signature|sig|mac|hmac|digest)s?$", re.IGNORECASE)
@@ -111,11 +111,15 @@ class KeyCompareNotConstantTime(Rule):
     if not hmac.compare_digest(request.headers.get("X-API-Key", ""), API_KEY):
         abort(401)
     ```
-    The automatic fix (unsafe) gives request data read with `.get(name)` a `""`
-    default, so that a missing header stays a rejection (`""` matches only an
-    empty secret, which an empty header matched already). `compare_digest` still
-    raises `TypeError` on a non-ASCII `str` or on another operand that is `None`:
-    such a comparison then fails closed, with an error instead of a rejection.
+    The automatic fix (unsafe) is offered only where `compare_digest` cannot
+    raise: both operands are known `str` (or both `bytes`) by how they are made
+    (request data, `os.environ[...]`, a digest, a literal; a local bound once to
+    one of those) and neither can be `None` on that path. Request data read with
+    `.get(name)` gets a `""` default (it matches only an empty secret, which an
+    empty header matched already), or must be tested (`if not key: abort(401)`)
+    before the comparison; text is compared as its UTF-8 bytes, since
+    `compare_digest` raises on a `str` that is not ASCII. Values of unknown type
+    (a parameter, a configuration value, a session field) get no fix.
 
     ## References
     - [CWE-208: Observable Timing Discrepancy](https://cwe.mitre.org/data/definitions/208.html)
