@@ -495,6 +495,10 @@ IDENTITY_OBJECTS = frozenset(
 IDENTITY_ACCESSORS = frozenset(
     {"current_user", "get_current_user", "current_identity", "get_jwt_identity", "logged_in_user"}
 )
+# Names that read who asks (``current_user``, ``get_current_user_attrs()``, ``g.user``).
+_ASKER = re.compile(
+    r"current_user|current_identity|jwt_identity|logged_in_user|\bg\.(user|identity|account)\b"
+)
 # Authentication state of the identity (who, not what they may do).
 AUTHN_STATE = frozenset(
     {"is_authenticated", "is_anonymous", "id", "get_id", "username", "name", "email", "uid"}
@@ -520,6 +524,7 @@ class _Classifier:
         self._derived: set[str] | None = None
         self._checker: bool | None = None
         self._identities: set[str] | None = None
+        self._lookups: set[str] | None = None
 
     def category(self, status: int, path: list[_Branch], auth_code: bool) -> Category | None:
         # Branches around the rejection, and early exits that answered normally, decide;
@@ -575,6 +580,35 @@ class _Classifier:
                     if isinstance(target.target, cst.Name):
                         self._identities.add(target.target.value)
         return self._identities
+
+    def _looked_up(self) -> set[str]:
+        """Locals the function binds to something else than who asks (``user =
+        user_repo.get_by_name(name)``): a resource named like the identity, not the asker.
+        Only in a function that names who asks otherwise (``current_user``, ``g.user``): in
+        a login or a sign-up the user looked up is the asker."""
+        if self._lookups is None:
+            self._lookups = set()
+            if self._checks_credentials() or not _ASKER.search(
+                self.analysis.module.code_for_node(self.func.body)
+            ):
+                return self._lookups
+            for stmt in statements_in(body_of(self.func.body)):
+                if not isinstance(stmt, cst.Assign):
+                    continue
+                text = _text(stmt.value, self.analysis)
+                if text is not None and self._asker(text.split(".")):
+                    continue
+                for target in stmt.targets:
+                    if isinstance(target.target, cst.Name):
+                        self._lookups.add(target.target.value)
+        return self._lookups
+
+    def _asker(self, parts: list[str]) -> bool:
+        """Does a value read who asks (``current_user``, ``g.user``, an accessor)?"""
+        resolved = self.analysis.index.imports.bindings.get(parts[0], "")
+        if resolved in ("flask_login.current_user", "flask.g"):
+            return True
+        return any(_ASKER.search(part) for part in parts)
 
     def _checks_credentials(self) -> bool:
         """Does the function check a credential (``user.verify_password(...)``) anywhere?"""
@@ -682,7 +716,7 @@ class _Classifier:
         two = ".".join(parts[:2])
         if resolved == "flask.g" and len(parts) >= 2:
             return 2 if two in IDENTITY_OBJECTS or _OWNER.search(parts[1].lower()) else 0
-        if parts[0] in IDENTITY_OBJECTS:
+        if parts[0] in IDENTITY_OBJECTS and parts[0] not in self._looked_up():
             return 1
         # ``auth.current_user().is_anonymous``: an accessor of the identity further down.
         for position, part in enumerate(parts[1:], start=2):
