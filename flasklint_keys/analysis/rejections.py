@@ -677,6 +677,10 @@ class _Classifier:
         head = text.split(".", 1)[0]
         if head in self._derived_names():
             kinds.add(DERIVED)
+            if text == head:
+                # ``owner = KEYS.get(key); if owner is None:`` -- the lookup by a key found
+                # nothing (an unknown key), whatever the local is called.
+                return kinds
         if tried:
             return kinds
         kinds.add(self._word_kind(text))
