@@ -653,6 +653,11 @@ class _Classifier:
                         for leaf in _leaves(arg.value):
                             kinds |= self._leaf_kinds(leaf, stmt, tried=True)
             return kinds
+        presence = _presence_of(branch.test)
+        if presence is not None and presence in self._derived_names():
+            # ``owner = KEYS.get(key); if owner is None:`` -- the lookup by a key found
+            # nothing (an unknown key), whatever the local is called.
+            return {DERIVED}
         if any(is_credential_check(call) for call in calls_in(branch.test)):
             kinds.add(CRED)
         for leaf in _leaves(branch.test):
@@ -677,10 +682,6 @@ class _Classifier:
         head = text.split(".", 1)[0]
         if head in self._derived_names():
             kinds.add(DERIVED)
-            if text == head:
-                # ``owner = KEYS.get(key); if owner is None:`` -- the lookup by a key found
-                # nothing (an unknown key), whatever the local is called.
-                return kinds
         if tried:
             return kinds
         kinds.add(self._word_kind(text))
@@ -812,6 +813,22 @@ def _text(expr: cst.BaseExpression, analysis: ModuleAnalysis) -> str | None:
     if qualified is not None and qualified.startswith(("flask.current_app", "flask.g")):
         return dotted
     return dotted
+
+
+def _presence_of(test: cst.BaseExpression) -> str | None:
+    """The local a test only asks the presence of: ``x``, ``not x``, ``x is (not) None``."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if not (
+            isinstance(target.operator, cst.Is | cst.IsNot)
+            and isinstance(target.comparator, cst.Name)
+            and target.comparator.value == "None"
+        ):
+            return None
+        test = test.left
+    return test.value if isinstance(test, cst.Name) else None
 
 
 def _decide(kinds: set[str]) -> Category | None:
