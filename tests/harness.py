@@ -7,6 +7,7 @@ Lines without an expectation comment must produce no finding at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from flasklint_keys.core.model import Finding
@@ -62,3 +63,18 @@ def compare(
             pool.remove(match)
     unexpected = [f"{f.line}:{f.column} {f.code} {f.message}" for f in pool]
     return missing, unexpected
+
+
+def project_mismatches(
+    findings: Sequence[Finding], root: Path
+) -> dict[str, tuple[list[str], list[str]]]:
+    """For each module under ``root`` whose findings differ from its inline expectations:
+    (missing, unexpected)."""
+    out = {}
+    for path in sorted(root.rglob("*.py")):
+        display = path.relative_to(root).as_posix()
+        mine = [f for f in findings if f.path == display]
+        missing, unexpected = compare(mine, expectations(path.read_text(encoding="utf-8")))
+        if missing or unexpected:
+            out[display] = (missing, unexpected)
+    return out

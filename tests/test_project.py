@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from harness import FIXTURES, compare, expectations
+from harness import FIXTURES, project_mismatches
 
 from flasklint_keys.analysis import project as project_module
 from flasklint_keys.core.config import Config
@@ -36,13 +36,7 @@ def _keys(findings: tuple[Finding, ...]) -> list[tuple[str, int, int, str, str]]
 def test_project_expectations(project: Path) -> None:
     result = _run(project)
     assert result.errors == ()
-    for path in sorted(project.rglob("*.py")):
-        display = path.relative_to(project).as_posix()
-        mine = [f for f in result.findings if f.path == display]
-        missing, unexpected = compare(mine, expectations(path.read_text(encoding="utf-8")))
-        assert not missing and not unexpected, (
-            f"{display}: missing {missing}, unexpected {unexpected}"
-        )
+    assert project_mismatches(result.findings, project) == {}
 
 
 def test_cross_module_findings_name_their_origin() -> None:

@@ -568,17 +568,12 @@ class _Classifier:
 
     def _identity_names(self) -> set[str]:
         """Locals assigned from who is asking (``user_id = current_user.get_name()``)."""
-        if self._identities is not None:
-            return self._identities
-        self._identities = set()
-        for stmt in statements_in(body_of(self.func.body)):
-            if not isinstance(stmt, cst.Assign):
-                continue
-            text = _text(stmt.value, self.analysis)
-            if text is not None and self._named_identity(text.split(".")):
-                for target in stmt.targets:
-                    if isinstance(target.target, cst.Name):
-                        self._identities.add(target.target.value)
+        if self._identities is None:
+            self._identities = {
+                name
+                for name, text in self._local_values()
+                if text is not None and self._named_identity(text.split("."))
+            }
         return self._identities
 
     def _looked_up(self) -> set[str]:
@@ -592,16 +587,22 @@ class _Classifier:
                 self.analysis.module.code_for_node(self.func.body)
             ):
                 return self._lookups
-            for stmt in statements_in(body_of(self.func.body)):
-                if not isinstance(stmt, cst.Assign):
-                    continue
-                text = _text(stmt.value, self.analysis)
-                if text is not None and self._asker(text.split(".")):
-                    continue
-                for target in stmt.targets:
-                    if isinstance(target.target, cst.Name):
-                        self._lookups.add(target.target.value)
+            self._lookups = {
+                name
+                for name, text in self._local_values()
+                if text is None or not self._asker(text.split("."))
+            }
         return self._lookups
+
+    def _local_values(self) -> list[tuple[str, str | None]]:
+        """(local, dotted text of its value) for each ``name = value`` of the function."""
+        return [
+            (target.target.value, _text(stmt.value, self.analysis))
+            for stmt in statements_in(body_of(self.func.body))
+            if isinstance(stmt, cst.Assign)
+            for target in stmt.targets
+            if isinstance(target.target, cst.Name)
+        ]
 
     def _asker(self, parts: list[str]) -> bool:
         """Does a value read who asks (``current_user``, ``g.user``, an accessor)?"""
