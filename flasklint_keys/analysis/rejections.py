@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import libcst as cst
 
 from . import flask_model as fm
-from .effects import calls_in, statements_in
+from .effects import calls_in, is_broad_handler, statements_in
 from .imports import dotted_name
 from .index import Statement, blocks, body_of
 from .nodes import child_nodes
@@ -525,6 +525,7 @@ class _Classifier:
         self._checker: bool | None = None
         self._identities: set[str] | None = None
         self._lookups: set[str] | None = None
+        self._configs: set[str] | None = None
 
     def category(self, status: int, path: list[_Branch], auth_code: bool) -> Category | None:
         # Branches around the rejection, and early exits that answered normally, decide;
@@ -543,10 +544,12 @@ class _Classifier:
             if decided is not None:
                 return decided
         kinds = {kind for branch_kinds in reads for kind in branch_kinds}
+        if CONFIG in kinds:
+            # A feature switch or a setting (a user limit reached after a login), not an
+            # access decision.
+            return None
         if self._checks_credentials():
             return Category.AUTHENTICATION  # a login: the user it looked up is unknown
-        if CONFIG in kinds:
-            return None  # a feature switch or a setting, not an access decision
         if status == 401:
             return self._other_401(path, deciding)
         if not deciding or self._decided_by_project(deciding):
@@ -594,6 +597,19 @@ class _Classifier:
             }
         return self._lookups
 
+    def _config_locals(self) -> set[str]:
+        """Locals bound to a setting (``limit = int(app.config["MAX_USERS"])``)."""
+        if self._configs is None:
+            code = self.analysis.module.code_for_node
+            self._configs = {
+                target.target.value
+                for stmt in statements_in(body_of(self.func.body))
+                if isinstance(stmt, cst.Assign) and _CONFIG.search(code(stmt.value).lower())
+                for target in stmt.targets
+                if isinstance(target.target, cst.Name)
+            }
+        return self._configs
+
     def _local_values(self) -> list[tuple[str, str | None]]:
         """(local, dotted text of its value) for each ``name = value`` of the function."""
         return [
@@ -625,7 +641,22 @@ class _Classifier:
     def _decided_by_project(self, deciding: list[_Branch]) -> bool:
         """A project function decides (``if not delete_shelf_helper(shelf):``): its body
         checks who asks, out of this condition's sight."""
-        return any(self._project_call(call) for b in deciding for call in _branch_calls(b))
+        return any(
+            self._project_call(call)
+            for b in deciding
+            if not self._broad_except(b)
+            for call in _branch_calls(b)
+        )
+
+    def _broad_except(self, branch: _Branch) -> bool:
+        """``except Exception:`` after project calls: anything failed, not a check (a
+        browser that would not start answered with 401 is no authentication failure)."""
+        handler = branch.at
+        return (
+            branch.test is None
+            and isinstance(handler, cst.ExceptHandler | cst.ExceptStarHandler)
+            and is_broad_handler(handler, self.analysis.index)
+        )
 
     def _project_call(self, call: cst.Call) -> bool:
         if callee_function(call, self.analysis) is not None:
@@ -683,6 +714,8 @@ class _Classifier:
         head = text.split(".", 1)[0]
         if head in self._derived_names():
             kinds.add(DERIVED)
+        if head in self._config_locals():
+            kinds.add(CONFIG)  # ``limit = int(get_config("num_users"))``
         if tried:
             return kinds
         kinds.add(self._word_kind(text))

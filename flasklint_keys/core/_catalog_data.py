@@ -5,7 +5,7 @@ from __future__ import annotations
 from .model import RuleMeta, Severity
 
 # Digest of the rule modules this was generated from (catalog.modules_digest()).
-DIGEST = '447471ad92ef7b4bd073'
+DIGEST = '022bb5f7915476ada377'
 
 RULES: tuple[RuleMeta, ...] = (
     RuleMeta(
