@@ -504,3 +504,44 @@ def test_fixes_are_deterministic_across_runs_and_jobs(tmp_path: Path) -> None:
         diffs.add(done.stdout)
     assert len(diffs) == 1
     assert '"key_origin": "header"' in diffs.pop()
+
+
+def test_no_fingerprint_fix_for_printed_output() -> None:
+    """A program's output may be its product: only log calls get the fingerprint fix."""
+    source = (
+        "import logging\n"
+        "from flask import request\n"
+        "log = logging.getLogger(__name__)\n"
+        "def show():\n"
+        '    key = request.headers["X-API-Key"]\n'
+        '    print("key", key)\n'
+        '    log.info("key %s", key)\n'
+    )
+    fixes = {(f.line, f.fix is not None) for f in _findings(source, "x.py") if f.code == "FLK101"}
+    assert fixes == {(6, False), (7, True)}
+
+
+def test_inserted_log_uses_only_the_class_own_logger() -> None:
+    """``self._logger`` set by another class of the module is an AttributeError here."""
+    source = (
+        "import logging\n"
+        "from flask import Flask\n"
+        "app = Flask(__name__)\n"
+        "class Manager:\n"
+        "    def __init__(self):\n"
+        "        self._logger = logging.getLogger('m')\n"
+        "class Other:\n"
+        "    @app.errorhandler(LookupError)\n"
+        "    def handle(self, error):\n"
+        "        return 'gone', 500\n"
+        "class Own:\n"
+        "    def __init__(self):\n"
+        "        self._logger = logging.getLogger('o')\n"
+        "    @app.errorhandler(KeyError)\n"
+        "    def handle(self, error):\n"
+        "        return 'gone', 500\n"
+    )
+    fixes = {f.line: f.fix for f in _findings(source, "x.py") if f.code == "FLK201"}
+    assert fixes.keys() == {9, 15}
+    assert fixes[9] is None
+    assert fixes[15] is not None and "self._logger.exception" in fixes[15].edits[0].content

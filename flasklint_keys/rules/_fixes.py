@@ -69,8 +69,14 @@ def logger_in_scope(ctx: RuleContext) -> LoggerRef | None:
     func = ctx.function
     if func is not None and func in index.class_of and index.logger_attrs:
         params = func.params.params
-        if params and params[0].name.value == "self":
-            return LoggerRef(f"self.{sorted(index.logger_attrs)[0]}", "unknown")
+        cls = index.classes.get(index.class_of[func])
+        if params and params[0].name.value == "self" and cls is not None:
+            # Only a logger this class sets itself: another class's ``self._logger`` is an
+            # AttributeError here.
+            code = ctx.module.code_for_node(cls)
+            for attr in sorted(index.logger_attrs):
+                if f"self.{attr} =" in code:
+                    return LoggerRef(f"self.{attr}", "unknown")
     return None
 
 
@@ -81,8 +87,10 @@ def rewritable_in(sink: Sink, culprit: cst.BaseExpression) -> bool:
     with the argument (``self._shortcmd("PASS " + password)`` logs it and sends
     it to the server), so the fix belongs in the wrapper. Not the value of a
     ``*args``/``**kwargs`` argument: a digest string would be unpacked instead.
+    Not ``print()`` or a stream write: a program's output may be its product (a
+    tool that prints the secrets it converts), not a log.
     """
-    if sink.kind is SinkKind.WRAPPER:
+    if sink.kind in (SinkKind.WRAPPER, SinkKind.PRINT, SinkKind.STREAM):
         return False
     return not any(arg.star and arg.value is culprit for arg in sink.args)
 
