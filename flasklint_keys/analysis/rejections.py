@@ -538,18 +538,20 @@ class _Classifier:
         if auth_code:
             return Category.AUTHENTICATION
         reads = [self._reads(branch) for branch in deciding]
+        if reads and CONFIG in reads[-1] and _decide(reads[-1]) is None:
+            # The condition right above the rejection reads a setting and no credential or
+            # identity: a limit reached or a feature off (even in a login), no access decision.
+            return None
         # The innermost condition that reads a credential or an identity decides.
         for kinds in reversed(reads):
             decided = _decide(kinds)
             if decided is not None:
                 return decided
         kinds = {kind for branch_kinds in reads for kind in branch_kinds}
-        if CONFIG in kinds:
-            # A feature switch or a setting (a user limit reached after a login), not an
-            # access decision.
-            return None
         if self._checks_credentials():
             return Category.AUTHENTICATION  # a login: the user it looked up is unknown
+        if CONFIG in kinds:
+            return None  # a feature switch or a setting, not an access decision
         if status == 401:
             return self._other_401(path, deciding)
         if not deciding or self._decided_by_project(deciding):
@@ -598,17 +600,32 @@ class _Classifier:
         return self._lookups
 
     def _config_locals(self) -> set[str]:
-        """Locals bound to a setting (``limit = int(app.config["MAX_USERS"])``)."""
+        """Locals bound only to a setting (``limit = int(app.config["MAX_USERS"])``)."""
         if self._configs is None:
-            code = self.analysis.module.code_for_node
-            self._configs = {
-                target.target.value
-                for stmt in statements_in(body_of(self.func.body))
-                if isinstance(stmt, cst.Assign) and _CONFIG.search(code(stmt.value).lower())
-                for target in stmt.targets
-                if isinstance(target.target, cst.Name)
-            }
+            verdicts: dict[str, bool] = {}
+            for stmt in statements_in(body_of(self.func.body)):
+                if not isinstance(stmt, cst.Assign):
+                    continue
+                setting = self._reads_setting(stmt.value)
+                for target in stmt.targets:
+                    if isinstance(target.target, cst.Name):
+                        name = target.target.value
+                        verdicts[name] = verdicts.get(name, True) and setting
+            self._configs = {name for name, setting in verdicts.items() if setting}
         return self._configs
+
+    def _reads_setting(self, value: cst.BaseExpression) -> bool:
+        """``get_config("x")``, ``app.config["X"]``, ``os.environ.get("X")``, also under
+        ``int()``/``bool()``/``str()``/``float()``."""
+        while (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and value.func.value in ("int", "bool", "str", "float")
+            and value.args
+        ):
+            value = value.args[0].value
+        text = _text(value, self.analysis)
+        return text is not None and bool(_CONFIG.search(text.lower()))
 
     def _local_values(self) -> list[tuple[str, str | None]]:
         """(local, dotted text of its value) for each ``name = value`` of the function."""
