@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import difflib
 import os
+import re
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -125,9 +126,14 @@ def _fix_source(
 FindingKey = tuple[str, str]
 
 
+# ``(svc/keys.py:6)`` in a message: where a credential came from, which a fix moves.
+_LOCATION = re.compile(r"(\.py):\d+")
+
+
 def _key(finding: Finding) -> FindingKey:
-    """What a finding says, wherever it stands (fixes move lines)."""
-    return (finding.code, finding.message)
+    """What a finding says, wherever it stands and whatever lines it quotes (fixes move
+    lines, also those another module's findings point at)."""
+    return (finding.code, _LOCATION.sub(r"\1", finding.message))
 
 
 def _active(found: ModuleFindings) -> Counter[FindingKey]:
@@ -507,10 +513,8 @@ def undo_creations(
     written = {o.path: o for o in done.outcomes if o.written_over is not None}
     if not written or project is None:
         return 0, ()
-    had = Counter((f.path, f.code, f.message) for f in before.active_findings)
-    now = Counter(
-        (f.path, f.code, f.message) for f in after.active_findings if f.path not in written
-    )
+    had = Counter((f.path, *_key(f)) for f in before.active_findings)
+    now = Counter((f.path, *_key(f)) for f in after.active_findings if f.path not in written)
     culprits: set[str] = set()
     messages = []
     for path, code, _message in sorted(now - had):

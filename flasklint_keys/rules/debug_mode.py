@@ -50,6 +50,10 @@ class DebugModeEnabled(Rule):
     if __name__ == "__main__":
         app.run(debug=os.environ.get("FLASK_DEBUG") == "1")
     ```
+    The automatic fix (unsafe) does that for configuration (`app.debug = True`,
+    `DEBUG=True` in `config.update`). A `run(debug=True)` call gets none: it
+    starts the development server, whose debugging a script may be for (a
+    `serve.py`), so whether to turn it off is the maintainer's call.
 
     ## References
     - [CWE-489: Active Debug Code](https://cwe.mitre.org/data/definitions/489.html)
@@ -141,11 +145,7 @@ app.run(host="0.0.0.0", debug=True)  # FLK401:25
                 shown = _shown(self.context, arg.value)
                 if arg.keyword is None:
                     shown = f"run()'s third argument, debug, {shown.removeprefix('debug=')},"
-                self.report(
-                    arg,
-                    f"{shown} enables the Werkzeug debugger",
-                    fix=debug_from_env_fix(self.context, arg.value),
-                )
+                self.report(arg, f"{shown} enables the Werkzeug debugger")
 
     def _check_update(self, node: cst.Call) -> None:
         if self._settings_driven():
