@@ -201,11 +201,22 @@ def _name_kind(ctx: RuleContext, name: str, at: cst.CSTNode, depth: int) -> Kind
                 # ``key = request.headers.get(...)``: a str only once ``if not key: abort()``.
                 return Kind.STR if _guarded(func, name, at) else None
             return kind
+    if any(_binds_in(scope, name) for scope in ctx.scopes if scope is not func):
+        return None  # a closure's variable (a decorator's parameter): not followed
     values = list(_assigned(ctx.module.body, name))
     if len(values) != 1 or values[0] is None:
         return None
     kind = _kind(ctx, values[0], at, depth + 1)
     return None if kind is Kind.DEFAULTABLE else kind
+
+
+def _binds_in(scope: cst.CSTNode, name: str) -> bool:
+    """Does an enclosing function bind ``name`` (a parameter or an assignment)?"""
+    if not isinstance(scope, cst.FunctionDef):
+        return False
+    return any(param.name.value == name for param in _params(scope)) or any(
+        True for _ in _assigned(body_of(scope.body), name)
+    )
 
 
 def _params(func: cst.FunctionDef) -> Iterator[cst.Param]:
