@@ -58,21 +58,21 @@ def compare_digest_fix(ctx: RuleContext, node: cst.Comparison) -> NodeFix | None
     target = node.comparisons[0]
     if not isinstance(target.operator, cst.Equal | cst.NotEqual):
         return None
-    kinds = (_kind(ctx, node.left, node), _kind(ctx, target.comparator, node))
-    if None in kinds:
+    left_kind = _kind(ctx, node.left, node)
+    right_kind = _kind(ctx, target.comparator, node)
+    if left_kind is None or right_kind is None:
         return None
-    texts = {Kind.ASCII, Kind.STR, Kind.DEFAULTABLE}
-    if (kinds[0] in texts) != (kinds[1] in texts):
+    if (left_kind is Kind.BYTES) != (right_kind is Kind.BYTES):
         return None  # str against bytes: == is always False, compare_digest raises
     compare = reference(ctx.module, ctx.index, "hmac", "compare_digest")
     if compare is None:
         return None
-    encode = any(kind in (Kind.STR, Kind.DEFAULTABLE) for kind in kinds)
-    left, right = (
-        _operand(operand, kind, encode)  # type: ignore[arg-type]
-        for operand, kind in ((node.left, kinds[0]), (target.comparator, kinds[1]))
+    encode = bool({left_kind, right_kind} & {Kind.STR, Kind.DEFAULTABLE})
+    call = parse_template_expression(
+        compare.code + "({left}, {right})",
+        left=_operand(node.left, left_kind, encode),
+        right=_operand(target.comparator, right_kind, encode),
     )
-    call = parse_template_expression(compare.code + "({left}, {right})", left=left, right=right)
     new: cst.BaseExpression = call
     if isinstance(target.operator, cst.NotEqual):
         new = cst.UnaryOperation(operator=cst.Not(), expression=call)
