@@ -27,7 +27,7 @@ from . import flask_model as fm
 from .effects import calls_in, statements_in
 from .imports import dotted_name
 from .index import Statement, blocks, body_of
-from .nodes import child_nodes
+from .nodes import bound_names, child_nodes
 from .rejections import Category, Rejection, find_rejections, is_credential_check
 from .sinks import classify_sink
 from .taint import Kind, Origin, Taint
@@ -423,22 +423,14 @@ def _assignments(
 ) -> Iterator[tuple[set[str], cst.BaseExpression, cst.CSTNode]]:
     for stmt in statements_in(body_of(func.body)):
         if isinstance(stmt, cst.Assign):
-            targets = {n for t in stmt.targets for n in _target_names(t.target)}
+            targets = {n for t in stmt.targets for n in bound_names(t.target)}
             yield targets, stmt.value, stmt
         elif isinstance(stmt, cst.AnnAssign | cst.AugAssign) and stmt.value is not None:
-            yield set(_target_names(stmt.target)), stmt.value, stmt
+            yield set(bound_names(stmt.target)), stmt.value, stmt
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
                 if item.asname is not None:
-                    yield set(_target_names(item.asname.name)), item.item, stmt
-
-
-def _target_names(target: cst.BaseExpression) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, cst.Tuple | cst.List):
-        for element in target.elements:
-            yield from _target_names(element.value)
+                    yield set(bound_names(item.asname.name)), item.item, stmt
 
 
 def _mentions(expr: cst.CSTNode, names: frozenset[str] | set[str]) -> bool:

@@ -71,3 +71,14 @@ def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
                     yield item
         elif isinstance(value, cst.CSTNode):
             yield value
+
+
+def bound_names(target: cst.BaseExpression) -> Iterator[str]:
+    """The names an assignment target binds: ``a``, ``a, (b, *c)`` -> a, b, c."""
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, cst.Tuple | cst.List):
+        for element in target.elements:
+            yield from bound_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from bound_names(target.value)

@@ -19,7 +19,7 @@ from the state before the ``try``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
@@ -30,6 +30,7 @@ from . import flask_model as fm
 from .effects import calls_in, escaping_statements, is_log_call
 from .imports import dotted_name
 from .index import Statement, body_of
+from .nodes import bound_names
 
 if TYPE_CHECKING:
     from .module import ModuleAnalysis
@@ -353,7 +354,7 @@ class _Walk:
     def _assign(self, small: cst.Assign, state: _State) -> _State:
         known = truthiness(small.value, dict(state.consts))
         for target in small.targets:
-            for name in _bound_names(target.target):
+            for name in bound_names(target.target):
                 state = state.bind(name, known if isinstance(target.target, cst.Name) else None)
         return state
 
@@ -412,18 +413,8 @@ class _Walk:
         return any(call_logs(call, self.analysis) for call in calls_in(node))
 
 
-def _bound_names(target: cst.BaseExpression) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, cst.Tuple | cst.List):
-        for element in target.elements:
-            yield from _bound_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _bound_names(target.value)
-
-
 def _unbind(state: _State, target: cst.BaseExpression) -> _State:
-    for name in _bound_names(target):
+    for name in bound_names(target):
         state = state.bind(name, None)
     return state
 

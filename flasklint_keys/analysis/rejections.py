@@ -29,7 +29,7 @@ from . import flask_model as fm
 from .effects import calls_in, is_broad_handler, statements_in
 from .imports import dotted_name
 from .index import Statement, blocks, body_of
-from .nodes import child_nodes
+from .nodes import bound_names, child_nodes
 from .paths import Bindings, bindings_of, call_logs, callee_function, condition_log_call, exits
 from .taint import Kind, Taint
 from .vocabulary import CREDENTIAL_CHECKS
@@ -165,7 +165,7 @@ class _Walker:
     def _bind(self, small: cst.BaseSmallStatement) -> None:
         if isinstance(small, cst.Assign):
             for target in small.targets:
-                for name in _names_bound(target.target):
+                for name in bound_names(target.target):
                     self._bound.pop(name, None)
             self._bound.update(bindings_of(small))
 
@@ -825,7 +825,7 @@ class _Classifier:
         for stmt in statements_in(body_of(self.func.body)):
             if not isinstance(stmt, cst.Assign):
                 continue
-            names = [n for t in stmt.targets for n in _names_bound(t.target)]
+            names = [n for t in stmt.targets for n in bound_names(t.target)]
             if not names or isinstance(stmt.value, cst.BaseString | cst.Integer | cst.Name):
                 continue
             if any(
@@ -1053,14 +1053,6 @@ def _leaves(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
         elif isinstance(node, cst.ComparisonTarget):
             stack.append(node.comparator)
     return out
-
-
-def _names_bound(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, cst.Tuple | cst.List):
-        return [n for el in target.elements for n in _names_bound(el.value)]
-    return []
 
 
 def _last_smalls(stmt: cst.If) -> list[cst.BaseSmallStatement]:

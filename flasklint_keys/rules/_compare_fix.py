@@ -18,7 +18,7 @@ import libcst as cst
 from libcst.helpers import parse_template_expression
 
 from ..analysis.index import body_of
-from ..analysis.nodes import child_nodes
+from ..analysis.nodes import bound_names, child_nodes
 from ..core.model import Applicability
 from ._imports import reference
 from .base import NodeFix, Replacement, RuleContext
@@ -239,27 +239,17 @@ def _assigned(body: Sequence[cst.CSTNode], name: str) -> Iterator[cst.BaseExpres
             continue
         if isinstance(node, cst.Assign):
             for target in node.targets:
-                if _binds(target.target, name):
+                if name in bound_names(target.target):
                     yield node.value if isinstance(target.target, cst.Name) else None
         elif isinstance(node, cst.AnnAssign | cst.AugAssign | cst.NamedExpr):
-            if _binds(node.target, name):
+            if name in bound_names(node.target):
                 yield node.value if isinstance(node, cst.AnnAssign) and node.value else None
         elif isinstance(node, cst.For | cst.CompFor):
-            if _binds(node.target, name):
+            if name in bound_names(node.target):
                 yield None
-        elif isinstance(node, cst.AsName) and _binds(node.name, name):
+        elif isinstance(node, cst.AsName) and name in bound_names(node.name):
             yield None
         stack.extend(child_nodes(node))
-
-
-def _binds(target: cst.BaseExpression, name: str) -> bool:
-    if isinstance(target, cst.Name):
-        return target.value == name
-    if isinstance(target, cst.Tuple | cst.List):
-        return any(_binds(element.value, name) for element in target.elements)
-    if isinstance(target, cst.StarredElement):
-        return _binds(target.value, name)
-    return False
 
 
 # -- ``if not key: abort(401)`` before the comparison --------------------------------------------
