@@ -35,7 +35,7 @@ def expectations(source: str) -> list[Expectation]:
 def lint(source: str, display: str = "example.py", options: Options | None = None) -> list[Finding]:
     """Lint as a run does: through the ``ast`` pre-pass (with the enabled rules' triggers),
     so that a rule whose trigger misses a construct loses its findings here too."""
-    _, result, _, _ = lint_text(source, display, options or Options())
+    result = lint_text(source, display, options or Options()).result
     assert not result.errors, result.errors
     return [f for f in result.findings if not f.suppressed]
 

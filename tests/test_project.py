@@ -7,18 +7,21 @@ import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from harness import FIXTURES, project_mismatches
 
 from flasklint_keys.analysis import project as project_module
+from flasklint_keys.analysis.summary import summary_from_json, summary_to_json
 from flasklint_keys.core.config import Config
 from flasklint_keys.core.model import FileError, Finding, LintResult
 from flasklint_keys.core.options import Options
 from flasklint_keys.reporters import REPORTERS, ReportOptions
 from flasklint_keys.run import cache as cache_module
+from flasklint_keys.run import phases as phases_module
 from flasklint_keys.run import source as source_module
-from flasklint_keys.run.runner import run
+from flasklint_keys.run.runner import run, run_project
 from flasklint_keys.run.stats import RunStats
 
 PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
@@ -147,6 +150,53 @@ def test_changed_file_is_reanalysed_alone(project: Path) -> None:
     assert stats.relinted == 0
 
 
+def test_an_edit_that_changes_no_summary_reuses_the_other_results(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Everyone's summaries as in the last run over these files: the unchanged files
+    report what they did then, without their dependencies being judged again."""
+    cold, _ = _cached_run(project)
+    assert any(stage.startswith("final:") for stage in _last_run(project)["stages"].values())
+    hooks = project / "svc" / "hooks.py"
+    hooks.write_text(hooks.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
+    asked: set[str] = set()
+    judge = phases_module._Relevance.matters
+
+    def spy(self: phases_module._Relevance, dependency: str, own_path: str) -> bool:
+        asked.add(own_path)
+        return judge(self, dependency, own_path)
+
+    monkeypatch.setattr(phases_module._Relevance, "matters", spy)
+    result, stats = _cached_run(project)
+    assert stats.remembered == stats.files - 1 and stats.relinted == 0
+    assert asked <= {"svc/hooks.py"}
+    assert _keys(result.findings) == _keys(cold.findings) == _keys(_run(project).findings)
+
+
+def test_a_remembered_result_is_the_one_that_run_used(project: Path) -> None:
+    """A file's phase-two result re-linted since by a run that knew other summaries is
+    not what the remembered run reported: neither "nothing changed" nor an edit
+    elsewhere takes it."""
+    cold, _ = _cached_run(project)
+    items = "svc/views/items.py"
+    assert _last_run(project)["stages"][items].startswith("final:")
+    cache_file = project / ".flasklint_cache" / cache_module.CACHE_FILE
+    document = json.loads(cache_file.read_text(encoding="utf-8"))
+    entry = json.loads(document["files"][items][1])
+    entry["final"]["findings"], entry["final_digest"] = [], "another run's"
+    document["files"][items][1] = json.dumps(entry)
+    cache_file.write_text(json.dumps(document), encoding="utf-8")
+    warm, stats = _cached_run(project)
+    assert stats.relinted == 1  # items.py: its final result was not that run's
+    assert _keys(warm.findings) == _keys(cold.findings)
+
+
+def _last_run(root: Path) -> dict[str, Any]:
+    cache_file = root / ".flasklint_cache" / cache_module.CACHE_FILE
+    runs = json.loads(cache_file.read_text(encoding="utf-8"))["last_runs"]
+    return cast(dict[str, Any], runs[0])
+
+
 def test_changing_a_module_relints_its_dependents_only(project: Path) -> None:
     _cached_run(project)
     keys = project / "svc" / "keys.py"
@@ -157,6 +207,7 @@ def test_changing_a_module_relints_its_dependents_only(project: Path) -> None:
         encoding="utf-8",
     )
     result, stats = _cached_run(project)
+    assert stats.remembered == 0  # a summary changed: everyone is judged again
     assert stats.relinted == 1  # svc/views/items.py, the only module using extract_key
     assert stats.read == 2  # keys.py, changed; items.py, unchanged but re-linted
     leaks = [f for f in result.findings if f.code == "FLK101" and "extract_key" in f.message]
@@ -313,3 +364,19 @@ def test_linting_a_directory_elsewhere_finds_cross_module_flows(
     here = _run(project)
     assert [(f.code, f.line) for f in away.findings] == [(f.code, f.line) for f in here.findings]
     assert any("via extract_key()" in f.message for f in away.findings)
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_summaries_survive_the_cache(project: Path, tmp_path: Path) -> None:
+    """What the cache keeps of a summary leaves out fields at their default, and what it
+    decodes is the summary again."""
+    work = tmp_path / project.name
+    shutil.copytree(project, work)
+    _, known = run_project(["."], Options(), cwd=work, jobs=1, want_project=True)
+    assert known is not None and known.summaries is not None
+    summaries = list(known.summaries.modules.values())
+    assert summaries
+    for summary in summaries:
+        encoded = json.loads(json.dumps(summary_to_json(summary)))
+        assert summary_from_json(encoded) == summary
+        assert all(value not in ([], False, None) for value in encoded.values())

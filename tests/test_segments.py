@@ -78,7 +78,7 @@ def _line(text: str, needle: str) -> int:
 
 
 def _findings(text: str, prepass: bool = True) -> list[tuple[int, int, str, str]]:
-    _, result, _, _ = lint_text(text, "big.py", Options(prepass=prepass))
+    result = lint_text(text, "big.py", Options(prepass=prepass)).result
     return sorted(
         (f.line, f.column, f.code, f.message) for f in result.findings if not f.suppressed
     )
@@ -109,7 +109,7 @@ def test_segments_find_what_the_whole_module_shows(
     assert [(line, code) for line, _, code, _ in found] == [(leak, "FLK103"), (key, "FLK101")]
     assert "header 'X-API-Key'" in found[1][3]  # the header's name came from the header
     assert found == _findings(MODULE, prepass=False)
-    _, result, _, _ = lint_text(MODULE, "big.py", Options())
+    result = lint_text(MODULE, "big.py", Options()).result
     assert [f.line for f in result.findings if f.suppressed] == [_line(MODULE, "# noqa: FLK103")]
     monkeypatch.setattr(segments_module, "LARGE", 10**9)
     assert found == _findings(MODULE)  # and what the module linted whole shows

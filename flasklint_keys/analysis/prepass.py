@@ -99,6 +99,9 @@ class Prepass:
     # ``session:x``): phase two analyses it if one of them turns out to matter.
     dependencies: frozenset[str] = frozenset()
     scan: _Scan | None = field(default=None, compare=False, repr=False)
+    # The names the module binds by importing at module level (``from .keys import
+    # get_key``): a module skipped here may still re-export a name another one uses.
+    imports: tuple[tuple[str, str], ...] = ()
 
     def signals(self) -> frozenset[str]:
         """Every signal the file shows (tests and diagnostics)."""
@@ -125,7 +128,33 @@ def prepass(
         if handler is not None and not isinstance(node, ast.Import | ast.ImportFrom):
             handler(scan, node)
     reason = scan.decide(wanted)
-    return Prepass(reason is not None, reason or "", frozenset(scan.dependencies), scan)
+    needed = reason is not None
+    imports = () if needed else tuple(module_imports(tree))
+    return Prepass(needed, reason or "", frozenset(scan.dependencies), scan, imports)
+
+
+def module_imports(tree: ast.Module) -> Iterator[tuple[str, str]]:
+    """(local name, imported name) of the module's own imports: at module level, also
+    under ``if``/``try``/``with`` (``try: from .fast import f except ImportError: ...``),
+    never in a function or class. ``from .keys import get_key`` -> ``.keys.get_key``."""
+    stack: list[ast.stmt] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            joiner = "" if module.endswith(".") or not module else "."
+            for alias in node.names:
+                if alias.name != "*":
+                    yield alias.asname or alias.name, f"{module}{joiner}{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    yield alias.asname, alias.name
+        elif isinstance(node, ast.If | ast.Try | ast.With):
+            blocks = [node.body, getattr(node, "orelse", []), getattr(node, "finalbody", [])]
+            blocks += [handler.body for handler in getattr(node, "handlers", [])]
+            for block in reversed(blocks):
+                stack.extend(reversed(block))
 
 
 def _wants(wanted: frozenset[str] | None, signal: str) -> bool:

@@ -7,7 +7,7 @@ module defines (``flask.request``, ``requests.get``) resolves to nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,6 +98,9 @@ class ProjectSummaries:
 
     modules: dict[str, ModuleSummary] = field(default_factory=dict)
     packages: set[str] = field(default_factory=set)
+    # Modules without a summary (the pre-pass skipped them) -> the names of their
+    # package they import, absolute: ``svc/__init__.py``'s ``from .keys import get_key``.
+    reexports: dict[str, dict[str, str]] = field(default_factory=dict)
     _suffix: dict[str, list[str]] = field(default_factory=dict)
     # attr/key -> (defining path, taint): built once, looked up for every module.
     _g: dict[str, list[tuple[str, SummaryTaint]]] = field(default_factory=dict)
@@ -119,14 +122,31 @@ class ProjectSummaries:
     # dependency on a name -> (path of its defining module, does it matter): every
     # module of a tree asks about the same few helpers.
     _name_matters: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False)
+    # qualified name -> where it is defined (``locate``): asked again and again by every
+    # module of a tree, and fixed once the summaries are built.
+    _located: dict[str, tuple[ModuleSummary, str] | None] = field(
+        default_factory=dict, compare=False
+    )
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled for worker processes without the lookups memoised so far."""
+        state = dict(self.__dict__)
+        state["_located"], state["_name_matters"] = {}, {}
+        return state
 
     @classmethod
     def build(
-        cls, summaries: Iterable[ModuleSummary], packages: Iterable[str] = ()
+        cls,
+        summaries: Iterable[ModuleSummary],
+        packages: Iterable[str] = (),
+        reexports: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     ) -> ProjectSummaries:
         project = cls(packages=set(packages))
         for summary in summaries:
             project.modules[summary.module] = summary
+        for module, names in (reexports or {}).items():
+            if module not in project.modules:
+                project.reexports[module] = dict(names)
         for name, summary in project.modules.items():
             parts = name.split(".")
             for start in range(1, len(parts)):
@@ -186,19 +206,28 @@ class ProjectSummaries:
         candidates = self._suffix.get(name, [])
         return self.modules[candidates[0]] if len(candidates) == 1 else None
 
-    def locate(self, qualified: str, depth: int = 0) -> tuple[ModuleSummary, str] | None:
+    def locate(self, qualified: str) -> tuple[ModuleSummary, str] | None:
         """The module that defines ``qualified`` and the name in it, following re-exports."""
+        if qualified in self._located:
+            return self._located[qualified]
+        found = self._locate(qualified, 0)
+        self._located[qualified] = found
+        return found
+
+    def _locate(self, qualified: str, depth: int) -> tuple[ModuleSummary, str] | None:
         module, _, name = qualified.rpartition(".")
         if not module or depth > MAX_REEXPORT_DEPTH:
             return None
         summary = self._module(module)
         if summary is None:
-            return None
+            # A module with nothing of its own to say may still pass a name on.
+            target = self.reexports.get(module, {}).get(name)
+            return self._locate(target, depth + 1) if target is not None else None
         for local, target in summary.bindings:
             if local == name:
                 resolved = absolute(target, summary.module, summary.module in self.packages)
                 if resolved != qualified:
-                    return self.locate(resolved, depth + 1) or (summary, name)
+                    return self._locate(resolved, depth + 1) or (summary, name)
         return summary, name
 
     def function(self, qualified: str) -> tuple[ExportedFunction, ModuleSummary] | None:
@@ -433,24 +462,33 @@ class ProjectSummaries:
         summary, local = found
         exported = summary.function(local)
         canonical = f"{summary.module}.{local}"
-        uses = {
-            "value": exported is not None and not exported.returns.trivial,
-            "sink": exported is not None and bool(exported.logged_params or exported.logged_fields),
-            "logs": exported is not None and exported.logging_facts,
-            "logger": local in summary.loggers,
-            "scrubs": local in dict(summary.event_processors),
-            "raises": self.exception_status(canonical) is not None,
-            "const": local in dict(summary.constants) or local in dict(summary.status_constants),
-            "view": local in summary.view_classes,
-            "binding": local in dict(summary.literals) or local in summary.request_aliases,
+        # Each use judged only when asked for: most dependencies ask one question.
+        uses: dict[str, Callable[[], bool]] = {
+            "value": lambda: exported is not None and not exported.returns.trivial,
+            "sink": lambda: (
+                exported is not None and bool(exported.logged_params or exported.logged_fields)
+            ),
+            "logs": lambda: exported is not None and exported.logging_facts,
+            "logger": lambda: local in summary.loggers,
+            "scrubs": lambda: any(name == local for name, _ in summary.event_processors),
+            "raises": lambda: self.exception_status(canonical) is not None,
+            "const": lambda: (
+                any(name == local for name, _ in summary.constants)
+                or any(name == local for name, _ in summary.status_constants)
+            ),
+            "view": lambda: local in summary.view_classes,
+            "binding": lambda: (
+                any(name == local for name, _ in summary.literals)
+                or local in summary.request_aliases
+            ),
         }
         if kind in uses:
-            return summary.path, uses[kind]
+            return summary.path, uses[kind]()
         # A module the pre-pass skipped shows no construct path facts or views could
         # change (no except block, no rejection): only what the old uses say counts.
-        uses["logs"] = exported is not None and exported.logs
+        uses["logs"] = lambda: exported is not None and exported.logs
         uses.pop("view")
-        return summary.path, any(uses.values())
+        return summary.path, any(use() for use in uses.values())
 
 
 NAME_USES = frozenset(

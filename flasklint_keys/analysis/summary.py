@@ -9,6 +9,7 @@ re-linted when a module changes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -156,39 +157,79 @@ class ModuleSummary:
         return hashlib.sha256(repr(self).encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 
-# -- decoding the cache's JSON (encoding is generic: dataclass fields, enums as values) ------
+# -- the cache's JSON: fields at their default are left out (most of a summary is empty) --
+
+
+def summary_to_json(summary: ModuleSummary) -> dict[str, Any]:
+    out: dict[str, Any] = _compact(summary)
+    return out
+
+
+def _compact(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_compact(item) for item in value]
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return value
+    return {
+        name: _compact(item)
+        for name, default in _defaults(type(value))
+        if (item := getattr(value, name)) != default  # a required field has no default
+    }
+
+
+_REQUIRED = object()
+_DEFAULTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _defaults(cls: type) -> tuple[tuple[str, Any], ...]:
+    """Each field of a summary dataclass with its default (``_REQUIRED`` if none)."""
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = _DEFAULTS[cls] = tuple((f.name, _default(f)) for f in dataclasses.fields(cls))
+    return found
+
+
+def _default(field: dataclasses.Field[Any]) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return _REQUIRED
 
 
 def summary_from_json(data: dict[str, Any]) -> ModuleSummary:
+    get = data.get
     return ModuleSummary(
         module=data["module"],
         path=data["path"],
-        bindings=tuple((str(a), str(b)) for a, b in data["bindings"]),
-        functions=tuple(_function(f) for f in data["functions"]),
-        g_attrs=tuple((str(k), _taint(v)) for k, v in data["g_attrs"]),
-        session_keys=tuple((str(k), _taint(v)) for k, v in data["session_keys"]),
-        loggers=tuple(data["loggers"]),
-        exception_statuses=tuple((str(k), int(v)) for k, v in data["exception_statuses"]),
-        logged_statuses=tuple(int(s) for s in data["logged_statuses"]),
-        constants=tuple((str(k), str(v)) for k, v in data["constants"]),
-        credential_headers=tuple(str(h) for h in data["credential_headers"]),
-        event_processors=tuple((str(k), bool(v)) for k, v in data["event_processors"]),
-        key_recorders=tuple(str(h) for h in data["key_recorders"]),
-        status_constants=tuple((str(k), int(v)) for k, v in data["status_constants"]),
-        exception_bases=tuple((str(k), str(v)) for k, v in data["exception_bases"]),
-        raised_statuses=tuple((str(k), int(v)) for k, v in data["raised_statuses"]),
-        logged_exceptions=tuple(str(x) for x in data["logged_exceptions"]),
-        exception_details=tuple((str(k), bool(v)) for k, v in data["exception_details"]),
-        view_classes=tuple(str(x) for x in data["view_classes"]),
-        logger_methods=tuple(str(x) for x in data["logger_methods"]),
-        literals=tuple((str(k), str(v)) for k, v in data["literals"]),
-        request_aliases=tuple(str(n) for n in data["request_aliases"]),
-        credential_urls=bool(data["credential_urls"]),
-        config_objects=tuple(str(m) for m in data["config_objects"]),
+        bindings=tuple((str(a), str(b)) for a, b in get("bindings", ())),
+        functions=tuple(_function(f) for f in get("functions", ())),
+        g_attrs=tuple((str(k), _taint(v)) for k, v in get("g_attrs", ())),
+        session_keys=tuple((str(k), _taint(v)) for k, v in get("session_keys", ())),
+        loggers=tuple(get("loggers", ())),
+        exception_statuses=tuple((str(k), int(v)) for k, v in get("exception_statuses", ())),
+        logged_statuses=tuple(int(s) for s in get("logged_statuses", ())),
+        constants=tuple((str(k), str(v)) for k, v in get("constants", ())),
+        credential_headers=tuple(str(h) for h in get("credential_headers", ())),
+        event_processors=tuple((str(k), bool(v)) for k, v in get("event_processors", ())),
+        key_recorders=tuple(str(h) for h in get("key_recorders", ())),
+        status_constants=tuple((str(k), int(v)) for k, v in get("status_constants", ())),
+        exception_bases=tuple((str(k), str(v)) for k, v in get("exception_bases", ())),
+        raised_statuses=tuple((str(k), int(v)) for k, v in get("raised_statuses", ())),
+        logged_exceptions=tuple(str(x) for x in get("logged_exceptions", ())),
+        exception_details=tuple((str(k), bool(v)) for k, v in get("exception_details", ())),
+        view_classes=tuple(str(x) for x in get("view_classes", ())),
+        logger_methods=tuple(str(x) for x in get("logger_methods", ())),
+        literals=tuple((str(k), str(v)) for k, v in get("literals", ())),
+        request_aliases=tuple(str(n) for n in get("request_aliases", ())),
+        credential_urls=bool(get("credential_urls", False)),
+        config_objects=tuple(str(m) for m in get("config_objects", ())),
     )
 
 
 def _function(data: dict[str, Any]) -> ExportedFunction:
+    get = data.get
+    returns = get("returns")
     return ExportedFunction(
         name=data["name"],
         line=int(data["line"]),
@@ -196,22 +237,27 @@ def _function(data: dict[str, Any]) -> ExportedFunction:
         keyword_only=tuple(data["keyword_only"]),
         star=data["star"],
         double_star=data["double_star"],
-        returns=_taint(data["returns"]),
-        logged_params=tuple(data["logged_params"]),
-        logs=bool(data["logs"]),
-        always_raises=bool(data["always_raises"]),
-        always_logs=bool(data["always_logs"]),
-        logs_on_failure=tuple(int(i) for i in data["logs_on_failure"]),
-        logged_fields=tuple((str(p), str(k)) for p, k in data["logged_fields"]),
+        returns=_taint(returns) if returns is not None else _DEFAULT_TAINT,
+        logged_params=tuple(get("logged_params", ())),
+        logs=bool(get("logs", False)),
+        always_raises=bool(get("always_raises", False)),
+        always_logs=bool(get("always_logs", False)),
+        logs_on_failure=tuple(int(i) for i in get("logs_on_failure", ())),
+        logged_fields=tuple((str(p), str(k)) for p, k in get("logged_fields", ())),
     )
 
 
+_DEFAULT_TAINT = SummaryTaint()
+
+
 def _taint(data: dict[str, Any]) -> SummaryTaint:
-    elements = data["elements"]
-    fields = data["fields"]
+    if not data:
+        return _DEFAULT_TAINT  # every field at its default
+    elements = data.get("elements")
+    fields = data.get("fields")
     return SummaryTaint(
-        labels=tuple(SummaryLabel(**label) for label in data["labels"]),
-        clean=bool(data["clean"]),
+        labels=tuple(SummaryLabel(**label) for label in data.get("labels", ())),
+        clean=bool(data.get("clean", False)),
         elements=tuple(_taint(e) for e in elements) if elements is not None else None,
         fields=tuple((str(k), _taint(v)) for k, v in fields) if fields is not None else None,
     )

@@ -32,6 +32,8 @@ from ..rules.base import RawFinding, RuleContext
 from .findings import finalise, reports_unused_suppressions, unused_suppressions
 from .suppressions import has_skip_file, parse_suppressions
 from .traversal import run_rules
+from .trees import put as keep_tree
+from .trees import take as kept_tree
 
 # -- what the run asks of one file ------------------------------------------------------------
 
@@ -64,7 +66,7 @@ def summarise_file(
     """What a module offers to others (a module the pre-pass skipped but another uses)."""
 
     def work() -> ModuleSummary | None:
-        module = cst.parse_module(text)
+        module = _parse(text, display)
         return _summarise(module_analysis(module, display, options, project, text), module_name)
 
     try:
@@ -204,7 +206,7 @@ def _lint_source(
         # CPython refuses any source with a null byte; LibCST accepts one inside a string.
         return _null_byte(source, display, options)
     try:
-        module = cst.parse_module(source)
+        module = _parse(source, display)
     except cst.ParserSyntaxError as exc:
         return _parse_error(
             source, display, options, (exc.raw_line, exc.raw_column + 1, exc.message)
@@ -217,6 +219,15 @@ def _lint_source(
         # RecursionError is left to lint_source, which retries with a deeper stack.
         return _parse_error(source, display, options, (1, 1, f"{type(exc).__name__}: {exc}"))
     return _lint_module(module, source, display, options, project, on_analysis)
+
+
+def _parse(source: str, display: str) -> cst.Module:
+    """The file's syntax tree: kept from the last pass over this very text, if it was."""
+    module = kept_tree(display, source)
+    if module is None:
+        module = cst.parse_module(source)
+        keep_tree(display, source, module)
+    return module
 
 
 def _parse_error(

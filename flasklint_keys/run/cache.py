@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..analysis.summary import ModuleSummary, summary_from_json
+from ..analysis.summary import ModuleSummary, summary_from_json, summary_to_json
 from ..core.config import Config
 from ..core.model import Applicability, Edit, FileError, FileResult, Finding, Fix, Related, Severity
 from .discovery import stamp_of
@@ -48,7 +48,9 @@ CACHE_FILE = "cache-v1.json"
 # 4: summaries carry monitoring facts (FLK107/FLK305); last runs keyed by what is reported.
 # 5: summaries carry the auth model's exception, status and logger facts.
 # 6: summaries carry literal bindings, request aliases, logged fields and config objects.
-FORMAT = 6
+# 7: summaries leave out fields at their default; last runs carry the summaries' digest;
+#    skipped modules their re-exports.
+FORMAT = 7
 # Runs remembered for "nothing changed": a tree run and a few named-file runs.
 LAST_RUNS = 8
 
@@ -91,6 +93,21 @@ class Entry:
     first: FileResult  # phase one: imports opaque
     final: FileResult | None = None  # phase two, valid for ``final_digest``
     final_digest: str = ""
+    summary_digest: str = ""  # of ``summary`` ("" without one): see ``summary_digest()``
+    # Skipped by the pre-pass and never summarised: the names of its package it imports.
+    reexports: tuple[tuple[str, str], ...] = ()
+
+
+def summary_digest(entry: Entry) -> str:
+    """A digest of what other modules can learn of the entry's module -- its summary,
+    or what it re-exports -- computed once ("" for nothing)."""
+    if not entry.summary_digest:
+        if entry.summary is not None:
+            entry.summary_digest = entry.summary.digest()
+        elif entry.reexports:
+            text = repr(entry.reexports).encode("utf-8", "surrogateescape")
+            entry.summary_digest = "r" + hashlib.sha256(text).hexdigest()[:19]
+    return entry.summary_digest
 
 
 @dataclass
@@ -176,23 +193,46 @@ class Cache:
             if raw is None:
                 return None
             try:
-                data = json.loads(raw[1])[stage]
-                results.append(_result(data))
+                data = json.loads(raw[1])
+                which, _, digest = stage.partition(":")
+                if which == "final" and data["final_digest"] != digest:
+                    return None  # re-linted since, by a run that knew other summaries
+                results.append(_result(data[which]))
             except (KeyError, TypeError, ValueError, AttributeError):
                 return None
         return results
 
-    def record_run(self, stamps: Sequence[Stamp], stages: dict[str, str] | None) -> None:
+    def previous_run(self, names: Sequence[tuple[str, bool]]) -> LastRun | None:
+        """The remembered run over these files (each reported or context alike) at the
+        stamps their entries have: what each unchanged file reported then still holds
+        if the project's summaries are what they were (``LastRun.summaries``)."""
+        stamps = [(name, self._recorded_stamp(name), reported) for name, reported in names]
+        if not all(stamp for _, stamp, _ in stamps):
+            return None
+        digest = run_digest(stamps)
+        return next((run for run in self._last_runs if run.digest == digest), None)
+
+    def _recorded_stamp(self, path: str) -> str:
+        entry = self.entries.get(path)
+        if entry is not None:
+            return entry.stamp
+        raw = self._raw.get(path)
+        return raw[0] if raw is not None else ""
+
+    def record_run(
+        self, stamps: Sequence[Stamp], stages: dict[str, str] | None, summaries: str = ""
+    ) -> None:
         """Remember this run for the next one over the same files at the same stamps:
         for each reported file with something to report, which result of its entry
-        (``first`` or ``final``) was its final one.
+        (``first``, or ``final:<its final_digest>``) was its final one; and a digest of
+        the project's summaries it used (``phases.project_digest``).
 
         Only when every file has an entry with its stamp: an unreadable file, or one
         found rewritten during the run, must be looked at again."""
         digest = run_digest(stamps)
         runs = [run for run in self._last_runs if run.digest != digest]
         if stages is not None and all(self._stored_with(name, stamp) for name, stamp, _ in stamps):
-            runs.insert(0, LastRun(digest, dict(sorted(stages.items()))))
+            runs.insert(0, LastRun(digest, dict(sorted(stages.items())), summaries))
         runs = runs[:LAST_RUNS]
         if runs != self._last_runs:
             self._last_runs = runs
@@ -235,21 +275,29 @@ class LastRun:
     something to report, which result of its entry was final."""
 
     digest: str
-    stages: dict[str, str]  # path -> "first" or "final"
+    stages: dict[str, str]  # path -> "first" or "final:<final_digest>"
+    summaries: str = ""  # a digest of the project's summaries the run used
 
     @classmethod
     def from_json(cls, data: Any) -> LastRun | None:
         if not isinstance(data, dict):
             return None
         digest, stages = data.get("digest"), data.get("stages")
+        summaries = data.get("summaries")
         if not isinstance(digest, str) or not isinstance(stages, dict):
             return None
-        if not all(stage in ("first", "final") for stage in stages.values()):
+        if not isinstance(summaries, str):
             return None
-        return cls(digest, stages)
+        if not all(_valid_stage(stage) for stage in stages.values()):
+            return None
+        return cls(digest, stages, summaries)
 
     def to_json(self) -> dict[str, Any]:
-        return {"digest": self.digest, "stages": self.stages}
+        return {"digest": self.digest, "stages": self.stages, "summaries": self.summaries}
+
+
+def _valid_stage(stage: Any) -> bool:
+    return isinstance(stage, str) and (stage == "first" or stage.startswith("final:"))
 
 
 # A file of a run: its display path, its stamp, and whether the run reports it (a
@@ -296,11 +344,13 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
         "stamp": entry.stamp,
         "analysed": entry.analysed,
         "summarised": entry.summarised,
-        "summary": _plain(entry.summary),
+        "summary": summary_to_json(entry.summary) if entry.summary is not None else None,
         "dependencies": sorted(entry.dependencies),
         "first": _result_json(entry.first),
         "final": _result_json(entry.final) if entry.final is not None else None,
         "final_digest": entry.final_digest,
+        "summary_digest": summary_digest(entry),
+        "reexports": [list(pair) for pair in entry.reexports],
     }
 
 
@@ -315,6 +365,8 @@ def _entry(data: dict[str, Any]) -> Entry:
         first=_result(data["first"]),
         final=_result(data["final"]) if data["final"] is not None else None,
         final_digest=str(data["final_digest"]),
+        summary_digest=str(data["summary_digest"]),
+        reexports=tuple((str(local), str(target)) for local, target in data["reexports"]),
     )
 
 

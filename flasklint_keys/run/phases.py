@@ -31,7 +31,8 @@ from ..analysis.project import (
 )
 from ..core.model import FileResult
 from ..core.options import Options
-from .cache import Cache, Entry, Stamp
+from . import seam
+from .cache import Cache, Entry, LastRun, Stamp, summary_digest
 from .discovery import SourceFile
 from .stats import RunStats
 from .worker import Unit, in_parallel, phase_one_task, phase_two_task, summary_task
@@ -66,6 +67,8 @@ class Project:
 
 
 PROJECT_WIDE = frozenset({"g", "session", "status"})
+# Up to this many changed files keep their syntax trees between the two phases.
+KEPT_TREES = 8
 
 
 @dataclass
@@ -76,6 +79,7 @@ class _State:
     final: FileResult | None = None
     deps_digest: str = ""
     reported: bool = True  # False: context, linted for its summary only
+    fresh: bool = False  # went through phase one in this run (no entry at its stamp)
 
     @property
     def buffered(self) -> bool:
@@ -93,6 +97,9 @@ class Phases:
     tops: Sequence[Path] = ()  # the directories named on the command line
     project: Project | None = None
     _tick: Callable[[], None] = field(default=lambda: None)
+    # The remembered run over these files at the stamps their entries had before this
+    # run: where only a few files changed, what the others reported then may still hold.
+    _previous: LastRun | None = None
 
     def run(
         self,
@@ -103,21 +110,27 @@ class Phases:
         """Each reported file's final result (with the cache updated and saved)."""
         self._tick = tick
         states = self._states(files, stamps)
-        self._phase_one(states)
-        summaries = self._summaries(states)
-        self.project = Project(
-            {s.unit.file.display: (s.unit.module, s.unit.is_package) for s in states},
-            summaries,
-            {
-                s.unit.file.display: s.entry.dependencies
-                for s in states
-                if s.entry is not None and s.final is None
-            },
-        )
-        self._phase_two(states, summaries)
+        if self.cache is not None:
+            self._previous = self.cache.previous_run([(name, r) for name, _, r in stamps])
+        changed = sum(state.entry is None for state in states)
+        # The few files an edit changed are linted twice here: parse each once.
+        with seam.trees_kept(changed if changed <= KEPT_TREES else 0):
+            self._phase_one(states)
+            summaries = self._summaries(states)
+            digest = project_digest(states)
+            self.project = Project(
+                {s.unit.file.display: (s.unit.module, s.unit.is_package) for s in states},
+                summaries,
+                {
+                    s.unit.file.display: s.entry.dependencies
+                    for s in states
+                    if s.entry is not None and s.final is None
+                },
+            )
+            self._phase_two(states, summaries, digest)
         if self.cache is not None:
             if not any(state.buffered for state in states):
-                self.cache.record_run(stamps, _stages(states))
+                self.cache.record_run(stamps, _stages(states), digest)
             self.cache.save()
         return [state.final for state in states if state.reported and state.final is not None]
 
@@ -149,6 +162,7 @@ class Phases:
             if state.entry is not None:
                 self._tick()
             else:
+                state.fresh = True
                 todo.append(state)
         outcomes = in_parallel(
             phase_one_task,
@@ -170,6 +184,7 @@ class Phases:
                 summary=outcome.summary,
                 dependencies=outcome.dependencies,
                 first=outcome.result,
+                reexports=outcome.reexports,
             )
             if outcome.digest:
                 self._store(state)
@@ -181,7 +196,14 @@ class Phases:
         by_module = {s.unit.module: s for s in states if s.final is None}
         defining: dict[str, _State | None] = {}  # many modules share a dependency
         wanted: dict[str, _State] = {}
-        for state in by_module.values():
+        askers = list(by_module.values())
+        if self._previous is not None and all(
+            s.entry is not None and s.entry.summarised for s in states if s.fresh
+        ):
+            # What the unchanged modules use was summarised for the remembered run,
+            # and no changed module lost a summary: only the changed ones may want more.
+            askers = [s for s in askers if s.fresh]
+        for state in askers:
             entry = state.entry
             assert entry is not None
             if not entry.analysed:
@@ -203,25 +225,34 @@ class Phases:
             state.entry.summarised = True
             self._store(state)
         packages = {s.unit.module for s in states if s.unit.is_package}
+        entries = [(s.unit.module, s.entry) for s in states if s.entry is not None]
         return ProjectSummaries.build(
-            (
-                s.entry.summary
-                for s in states
-                if s.entry is not None and s.entry.summary is not None
-            ),
+            (entry.summary for _, entry in entries if entry.summary is not None),
             packages,
+            {
+                module: entry.reexports
+                for module, entry in entries
+                if entry.summary is None and entry.reexports
+            },
         )
 
     # -- phase two --------------------------------------------------------------------------
 
-    def _phase_two(self, states: list[_State], summaries: ProjectSummaries) -> None:
+    def _phase_two(self, states: list[_State], summaries: ProjectSummaries, digest: str) -> None:
         todo: list[_State] = []
         relevance = _Relevance(summaries)
+        previous = self._previous if self._previous and self._previous.summaries == digest else None
         for state in states:
             entry = state.entry
             assert entry is not None
             if state.final is not None or not state.reported:
                 continue  # unreadable, or context
+            if previous is not None and not state.fresh:
+                # Its text and everyone's summaries are as in the remembered run.
+                state.final = _remembered(previous, state.unit.file.display, entry)
+                if state.final is not None:
+                    self.stats.remembered += 1
+                    continue
             display = state.unit.file.display
             mattering = sorted(d for d in entry.dependencies if relevance.matters(d, display))
             if not mattering:
@@ -270,10 +301,36 @@ def _stages(states: Iterable[_State]) -> dict[str, str] | None:
         if entry is not None and final is entry.first:
             stages[final.path] = "first"
         elif entry is not None and final is entry.final:
-            stages[final.path] = "final"
+            stages[final.path] = f"final:{entry.final_digest}"
         else:
             return None
     return stages
+
+
+def _remembered(previous: LastRun, display: str, entry: Entry) -> FileResult | None:
+    """What a file reported in the remembered run (None if its entry no longer holds it:
+    re-linted since by a run that knew other summaries)."""
+    stage = previous.stages.get(display)
+    if stage is None:
+        return FileResult(display)  # it had nothing to report
+    if stage == "first":
+        return entry.first
+    if entry.final is not None and stage == f"final:{entry.final_digest}":
+        return entry.final
+    return None
+
+
+def project_digest(states: Iterable[_State]) -> str:
+    """Changes exactly when what phase two knows of the project changes: the files,
+    their module names and everyone's summaries."""
+    digest = hashlib.blake2b(digest_size=16)
+    for state in states:
+        unit, entry = state.unit, state.entry
+        summary = summary_digest(entry) if entry is not None else ""
+        package = "p" if unit.is_package else "m"
+        line = f"{unit.file.display}\0{unit.module}\0{package}\0{summary}\n"
+        digest.update(line.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def _stamp_size(stamp: str) -> int:
@@ -307,15 +364,20 @@ class _Relevance:
         self._described: dict[str, bytes] = {}
 
     def matters(self, dependency: str, own_path: str) -> bool:
-        kind, name = split_dependency(dependency)
-        if not _shared(kind):
-            return self.summaries.matters(dependency, own_path)
         verdict = self._verdicts.get(dependency)
         if verdict is None:
+            kind, name = split_dependency(dependency)
+            if not _shared(kind):
+                return self.summaries.matters(dependency, own_path)
             found = self.summaries.locate(name)
-            defined_in = found[0].path if found is not None else None
-            # Asked for nobody's path: whether it matters to a module defining it elsewhere.
-            verdict = (defined_in, self.summaries.matters(dependency, "\0"))
+            if found is None and kind != "binding":
+                # Nothing of the project (most are: ``sink:json.dumps``); a binding may
+                # still name a class attribute (``pkg.errors.Error.CODE``).
+                verdict = (None, False)
+            else:
+                defined_in = found[0].path if found is not None else None
+                # Asked for nobody's path: does it matter to a module defining it elsewhere?
+                verdict = (defined_in, self.summaries.matters(dependency, "\0"))
             self._verdicts[dependency] = verdict
         defined_in, mattering = verdict
         return mattering and defined_in != own_path

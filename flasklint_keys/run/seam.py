@@ -8,6 +8,8 @@ pre-pass settles, never imports LibCST (~0.3 s).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,6 +23,20 @@ if TYPE_CHECKING:
 def preload() -> None:
     """Import the lint layer now (before forking workers, so none pays for it again)."""
     from ..lint import engine  # noqa: F401
+
+
+@contextmanager
+def trees_kept(limit: int) -> Iterator[None]:
+    """Within: the last ``limit`` files parsed keep their trees, for a second pass over
+    the same text (``lint/trees.py``); after: as before (none, unless an enclosing
+    ``trees_kept`` keeps some)."""
+    from ..lint import trees
+
+    before = trees.keep(max(limit, trees.kept_limit()))
+    try:
+        yield
+    finally:
+        trees.keep(before)
 
 
 def lint_file(

@@ -14,3 +14,5 @@ class RunStats:
     parsed: int = 0  # LibCST parses, all phases
     relinted: int = 0  # phase two
     context: int = 0  # files of named files' projects, linted for their summaries
+    # Unchanged files whose result the remembered run gave (everyone's summaries as then).
+    remembered: int = 0

@@ -14,7 +14,7 @@ import gc
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from ..analysis.prepass import Prepass, prepass
 from ..analysis.project import ProjectContext, ProjectSummaries, absolute
@@ -65,6 +65,19 @@ class PhaseOne:
     summary: ModuleSummary | None
     dependencies: frozenset[str]
     digest: str = ""  # "" when the file could not be read
+    # A module the pre-pass skipped: the names of its package it imports (absolute), by
+    # which other modules may reach them (``from svc import get_key``).
+    reexports: tuple[tuple[str, str], ...] = ()
+
+
+class TextLint(NamedTuple):
+    """A file's text through the pre-pass and, if it needs it, the LibCST pass."""
+
+    analysed: bool
+    result: FileResult
+    summary: ModuleSummary | None
+    dependencies: frozenset[str]
+    imports: tuple[tuple[str, str], ...] = ()  # of a skipped module (``Prepass.imports``)
 
 
 @dataclass(frozen=True)
@@ -81,9 +94,25 @@ def phase_one(unit: Unit, options: Options) -> PhaseOne:
         errors = (error,) if error else ()
         return PhaseOne(FileResult(display, errors=errors), False, None, frozenset(), digest)
     outcome = lint_text(text, display, options, unit.context(), summarise_as=unit.module)
-    analysed, result, summary, dependencies = outcome
+    analysed, result, summary, dependencies, imports = outcome
     deps = frozenset(_absolute_deps(dependencies, unit)) if not analysed else dependencies
-    return PhaseOne(result, analysed, summary, deps, digest)
+    reexports = project_imports(imports, unit.module, unit.is_package)
+    return PhaseOne(result, analysed, summary, deps, digest, reexports)
+
+
+def project_imports(
+    imports: Iterable[tuple[str, str]], module: str, is_package: bool
+) -> tuple[tuple[str, str], ...]:
+    """The imports of a module's own top-level package (relative ones included), made
+    absolute: those another module can reach through it. The rest (``flask``) never
+    lead to a project module's summary."""
+    package = module.split(".")[0]
+    out = []
+    for local, target in imports:
+        resolved = absolute(target, module, is_package)
+        if resolved.split(".")[0] == package:
+            out.append((local, resolved))
+    return tuple(sorted(out))
 
 
 def lint_text(
@@ -92,20 +121,20 @@ def lint_text(
     options: Options,
     project: ProjectContext | None = None,
     summarise_as: str | None = None,
-) -> tuple[bool, FileResult, ModuleSummary | None, frozenset[str]]:
-    """A file's text through the pre-pass and, if it needs it, the LibCST pass:
-    (analysed, result, summary, dependencies). A very large module goes in segments."""
+) -> TextLint:
+    """A file's text through the pre-pass and, if it needs it, the LibCST pass. A very
+    large module goes in segments."""
     if has_skip_file(text):
-        return False, FileResult(display), None, frozenset()
+        return TextLint(False, FileResult(display), None, frozenset())
     project = project or ProjectContext()
     parts = segments(text)
     if parts is not None:
         return _lint_segments(parts, display, options, project, summarise_as)
     decision = needs_analysis(text, options)
     if decision is not None and not decision.needed:
-        return False, FileResult(display), None, decision.dependencies
+        return TextLint(False, FileResult(display), None, decision.dependencies, decision.imports)
     lint = seam.lint_file(text, display, options, project, summarise_as)
-    return True, lint.result, lint.summary, lint.dependencies
+    return TextLint(True, lint.result, lint.summary, lint.dependencies)
 
 
 def _lint_segments(
@@ -114,7 +143,7 @@ def _lint_segments(
     options: Options,
     project: ProjectContext,
     summarise_as: str | None,
-) -> tuple[bool, FileResult, ModuleSummary | None, frozenset[str]]:
+) -> TextLint:
     """``lint_text`` for a very large module, one segment at a time (``segments.py``).
     Dependencies come back absolute, whether a segment was analysed or not."""
     analysed = False
@@ -135,7 +164,7 @@ def _lint_segments(
         del lint
         _release()
     result = merge_results(display, results)
-    return analysed, result, merge_summaries(summaries), frozenset(dependencies)
+    return TextLint(analysed, result, merge_summaries(summaries), frozenset(dependencies))
 
 
 def _release() -> None:
