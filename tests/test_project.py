@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
@@ -180,21 +181,28 @@ def test_a_remembered_result_is_the_one_that_run_used(project: Path) -> None:
     cold, _ = _cached_run(project)
     items = "svc/views/items.py"
     assert _last_run(project)["stages"][items].startswith("final:")
-    cache_file = project / ".flasklint_cache" / cache_module.CACHE_FILE
-    document = json.loads(cache_file.read_text(encoding="utf-8"))
+    document = _cache_document(project)
     entry = json.loads(document["files"][items][1])
     entry["final"]["findings"], entry["final_digest"] = [], "another run's"
     document["files"][items][1] = json.dumps(entry)
-    cache_file.write_text(json.dumps(document), encoding="utf-8")
+    _write_cache_document(project, document)
     warm, stats = _cached_run(project)
     assert stats.relinted == 1  # items.py: its final result was not that run's
     assert _keys(warm.findings) == _keys(cold.findings)
 
 
 def _last_run(root: Path) -> dict[str, Any]:
+    return cast(dict[str, Any], _cache_document(root)["last_runs"][0])
+
+
+def _cache_document(root: Path) -> dict[str, Any]:
     cache_file = root / ".flasklint_cache" / cache_module.CACHE_FILE
-    runs = json.loads(cache_file.read_text(encoding="utf-8"))["last_runs"]
-    return cast(dict[str, Any], runs[0])
+    return cache_module.decode_document(cache_file.read_text(encoding="utf-8"))
+
+
+def _write_cache_document(root: Path, document: dict[str, Any]) -> None:
+    cache_file = root / ".flasklint_cache" / cache_module.CACHE_FILE
+    cache_file.write_bytes(cache_module.encode_document(document))
 
 
 def test_changing_a_module_relints_its_dependents_only(project: Path) -> None:
@@ -280,21 +288,34 @@ def test_tool_change_invalidates(project: Path, monkeypatch: pytest.MonkeyPatch)
     assert stats.cached == 0
 
 
-def test_corrupt_cache_is_ignored(project: Path) -> None:
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda text: "{not json",
+        lambda text: text + "\na line without its fields",
+        lambda text: text.replace('"svc/keys.py"\t', "42\t"),  # a name that is no string
+        lambda text: text.replace('{"format"', '["format"', 1),
+    ],
+    ids=["not-json", "short-line", "bad-name", "bad-header"],
+)
+def test_corrupt_cache_is_ignored(project: Path, corrupt: Callable[[str], str]) -> None:
     _, first = _cached_run(project)
-    (project / ".flasklint_cache" / cache_module.CACHE_FILE).write_text(
-        "{not json", encoding="utf-8"
-    )
+    cache_file = project / ".flasklint_cache" / cache_module.CACHE_FILE
+    damaged = corrupt(cache_file.read_text(encoding="utf-8"))
+    assert damaged != cache_file.read_text(encoding="utf-8")
+    cache_file.write_text(damaged, encoding="utf-8")
     result, stats = _cached_run(project)
     assert stats.cached == 0 and stats.parsed == first.parsed
     assert {f.code for f in result.findings} == {"FLK101", "FLK301"}
 
 
 def test_cache_is_one_file_with_a_gitignore(project: Path) -> None:
-    _cached_run(project)
+    (project / ".flasklint_cache").mkdir()
+    (project / ".flasklint_cache" / cache_module.OLD_CACHE_FILE).write_text("{}")
+    _cached_run(project)  # an older version's file is removed
     assert sorted(p.name for p in (project / ".flasklint_cache").iterdir()) == [
         ".gitignore",
-        "cache-v1.json",
+        cache_module.CACHE_FILE,
     ]
 
 
@@ -305,11 +326,10 @@ def test_parallel_and_serial_runs_agree(project: Path) -> None:
 
 
 def test_a_planted_cache_cannot_hide_findings(project: Path, tmp_path: Path) -> None:
-    """A cache committed to a repository: valid JSON, right key, every finding removed."""
+    """A cache committed to a repository: well formed, right key, every finding removed."""
     cold, _ = _cached_run(project)
     assert cold.findings
-    cache_file = project / ".flasklint_cache" / cache_module.CACHE_FILE
-    document = json.loads(cache_file.read_text(encoding="utf-8"))
+    document = _cache_document(project)
     for item in document["files"].values():
         entry = json.loads(item[1])
         for stage in ("first", "final"):
@@ -319,7 +339,7 @@ def test_a_planted_cache_cannot_hide_findings(project: Path, tmp_path: Path) -> 
     (last_run,) = document["last_runs"]
     assert last_run["stages"]
     last_run["stages"] = {}
-    cache_file.write_text(json.dumps(document), encoding="utf-8")
+    _write_cache_document(project, document)
     clone = tmp_path / "clone"
     shutil.copytree(project, clone)  # a fresh checkout: new inodes and times
     result, stats = _cached_run(clone)

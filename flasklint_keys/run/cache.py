@@ -1,4 +1,4 @@
-"""The result cache: one compact JSON file per project, ``.flasklint_cache/cache-v1.json``.
+"""The result cache: one file per project, ``.flasklint_cache/cache-v2`` (a line per file).
 
 An entry is reused only when the file's stamp (inode, modification time in
 nanoseconds, size) is unchanged -- such a file is not even read -- and the run's
@@ -44,7 +44,8 @@ from .discovery import stamp_of
 from .files import write_atomically
 
 CACHE_DIR = ".flasklint_cache"
-CACHE_FILE = "cache-v1.json"
+CACHE_FILE = "cache-v2"
+OLD_CACHE_FILE = "cache-v1.json"  # formats up to 6: one JSON document
 # 4: summaries carry monitoring facts (FLK107/FLK305); last runs keyed by what is reported.
 # 5: summaries carry the auth model's exception, status and logger facts.
 # 6: summaries carry literal bindings, request aliases, logged fields and config objects.
@@ -126,10 +127,10 @@ class Cache:
         path = directory / CACHE_FILE
         cache = cls(path, key)
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = decode_document(path.read_text(encoding="utf-8"))
         except (OSError, ValueError, UnicodeDecodeError):
             return cache
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT or raw.get("key") != key:
+        if raw.get("format") != FORMAT or raw.get("key") != key:
             return cache  # another tool version, rules or configuration: start afresh
         files = raw.get("files")
         if isinstance(files, dict):
@@ -264,9 +265,43 @@ class Cache:
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("*\n", encoding="utf-8")
-            data = json.dumps(document, separators=(",", ":")).encode("utf-8")
-            write_atomically(self.path, data)
+            write_atomically(self.path, encode_document(document))
+            (self.path.parent / OLD_CACHE_FILE).unlink(missing_ok=True)
         self.dirty = False
+
+
+# -- the file: a JSON header line, then a line per file -------------------------------------
+#
+# ``{"format": 7, "key": ..., "last_runs": [...]}``, then for each file (sorted)
+# ``<its name, JSON>\t<stamp>\t<its entry, JSON>``. JSON leaves no tab or line break
+# unescaped, and an entry is stored as the text it was read as: reading and writing the
+# cache never decodes or re-escapes an entry nobody looked at (a JSON document holding
+# each entry as a string would, both ways).
+
+
+def encode_document(document: dict[str, Any]) -> bytes:
+    header = {k: v for k, v in document.items() if k != "files"}
+    lines = [json.dumps(header, separators=(",", ":"))]
+    for name, (stamp, entry) in document["files"].items():
+        lines.append(f"{json.dumps(name)}\t{stamp}\t{entry}")
+    return "\n".join(lines).encode("utf-8")
+
+
+def decode_document(text: str) -> dict[str, Any]:
+    """The document ``encode_document`` wrote; ValueError for anything else."""
+    first, _, body = text.partition("\n")
+    document = json.loads(first)
+    if not isinstance(document, dict):
+        raise ValueError("not a cache")
+    files: dict[str, list[str]] = {}
+    for line in body.split("\n") if body else ():
+        name, stamp, entry = line.split("\t", 2)
+        decoded = json.loads(name)
+        if not isinstance(decoded, str):
+            raise ValueError("not a cache")
+        files[decoded] = [stamp, entry]
+    document["files"] = files
+    return document
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from ..core.options import Options
 from . import seam
 from .cache import Cache, Entry, LastRun, Stamp, summary_digest
 from .discovery import SourceFile
+from .pool import tune_gc
 from .stats import RunStats
 from .worker import Unit, in_parallel, phase_one_task, phase_two_task, summary_task
 
@@ -109,6 +110,7 @@ class Phases:
     ) -> list[FileResult]:
         """Each reported file's final result (with the cache updated and saved)."""
         self._tick = tick
+        tune_gc()  # decoding the cache's entries allocates as much as linting does
         states = self._states(files, stamps)
         if self.cache is not None:
             self._previous = self.cache.previous_run([(name, r) for name, _, r in stamps])
