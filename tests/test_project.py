@@ -215,7 +215,8 @@ def test_changing_a_module_relints_its_dependents_only(project: Path) -> None:
         encoding="utf-8",
     )
     result, stats = _cached_run(project)
-    assert stats.remembered == 0  # a summary changed: everyone is judged again
+    # keys.py changed; items.py looked svc.keys up: the six others are as they were.
+    assert stats.remembered == stats.files - 2 == 6
     assert stats.relinted == 1  # svc/views/items.py, the only module using extract_key
     assert stats.read == 2  # keys.py, changed; items.py, unchanged but re-linted
     leaks = [f for f in result.findings if f.code == "FLK101" and "extract_key" in f.message]
@@ -400,3 +401,33 @@ def test_summaries_survive_the_cache(project: Path, tmp_path: Path) -> None:
         encoded = json.loads(json.dumps(summary_to_json(summary)))
         assert summary_from_json(encoded) == summary
         assert all(value not in ([], False, None) for value in encoded.values())
+
+
+EDITS = {
+    "a helper": "\n\ndef _edited_helper(value):\n    return value\n",
+    "emptied": None,  # the module loses everything it offered
+}
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_incremental_runs_agree_with_cold_ones(project: Path, tmp_path: Path) -> None:
+    """Each module of each project edited in turn (a helper added, the module emptied)
+    and restored: every cached run reports what a run without the cache does -- the
+    other files' remembered results included."""
+    work = tmp_path / project.name
+    shutil.copytree(project, work)
+    cold, _ = _cached_run(work)
+    remembered = 0
+    for path in sorted(work.rglob("*.py")):
+        original = path.read_text(encoding="utf-8")
+        for name, edit in EDITS.items():
+            path.write_text(original + edit if edit is not None else "", encoding="utf-8")
+            edited, stats = _cached_run(work)
+            remembered += stats.remembered
+            where = f"{path.relative_to(work)}, {name}"
+            assert _keys(edited.findings) == _keys(_run(work).findings), where
+            path.write_text(original, encoding="utf-8")
+            restored, stats = _cached_run(work)
+            remembered += stats.remembered
+            assert _keys(restored.findings) == _keys(cold.findings), f"{where}, restored"
+    assert remembered > 0  # the shortcut was taken, and is checked above

@@ -7,9 +7,11 @@ module defines (``flask.request``, ``requests.get``) resolves to nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .summary import ExportedFunction, ModuleSummary, SummaryTaint
 
@@ -92,6 +94,11 @@ def absolute(target: str, module: str, is_package: bool) -> str:
     return ".".join([*base, rest] if rest else base)
 
 
+T = TypeVar("T")
+# A memo of answers, each with the module names and facts it looked up.
+Memo = dict[str, tuple[T, frozenset[str]]]
+
+
 @dataclass
 class ProjectSummaries:
     """Every module's summary, with the indexes lookups need."""
@@ -121,18 +128,57 @@ class ProjectSummaries:
     _config_objects: frozenset[str] = frozenset()
     # dependency on a name -> (path of its defining module, does it matter): every
     # module of a tree asks about the same few helpers.
-    _name_matters: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False)
+    _name_matters: Memo[tuple[str, bool]] = field(default_factory=dict, compare=False)
     # qualified name -> where it is defined (``locate``): asked again and again by every
     # module of a tree, and fixed once the summaries are built.
-    _located: dict[str, tuple[ModuleSummary, str] | None] = field(
-        default_factory=dict, compare=False
-    )
+    _located: Memo[tuple[ModuleSummary, str] | None] = field(default_factory=dict, compare=False)
+    # While ``tracing``: the module names looked up (found or not) and the project-wide
+    # facts read (``@g``, ``@raised``, ...) -- all an answer could depend on.
+    _trace: set[str] | None = field(default=None, compare=False)
+    # What building the exception indexes looked up (canonical class names).
+    _exception_lookups: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled for worker processes without the lookups memoised so far."""
         state = dict(self.__dict__)
-        state["_located"], state["_name_matters"] = {}, {}
+        state["_located"], state["_name_matters"], state["_trace"] = {}, {}, None
         return state
+
+    # -- what an answer depends on ---------------------------------------------------------
+
+    @contextmanager
+    def tracing(self) -> Iterator[set[str]]:
+        """Within: every module name looked up and project-wide fact read is collected
+        in the set given (and in an enclosing trace's)."""
+        outer, looked = self._trace, set[str]()
+        self._trace = looked
+        try:
+            yield looked
+        finally:
+            self._trace = outer
+            if outer is not None:
+                outer.update(looked)
+
+    def remembered(self, memo: Memo[T], key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, memoised in ``memo`` with what it looked up: a trace in progress
+        gets that on every later answer from the memo too."""
+        hit = memo.get(key)
+        if hit is None:
+            with self.tracing() as looked:
+                value = compute()
+            hit = memo[key] = (value, frozenset(looked))
+        elif self._trace is not None:
+            self._trace.update(hit[1])
+        return hit[0]
+
+    def _note(self, what: str) -> None:
+        if self._trace is not None:
+            self._trace.add(what)
+
+    def exception_lookups(self) -> frozenset[str]:
+        """The module names the exception indexes were built with: a change to one of
+        those modules may change every ``@raised`` answer."""
+        return self._exception_lookups
 
     @classmethod
     def build(
@@ -164,7 +210,9 @@ class ProjectSummaries:
                 project._headers[summary.path] = summary.credential_headers
             if summary.key_recorders:
                 project._recorders[summary.path] = summary.key_recorders
-        project._index_exceptions()
+        with project.tracing() as looked:
+            project._index_exceptions()
+        project._exception_lookups = frozenset(looked)
         project._logger_methods = frozenset(
             m for summary in project.modules.values() for m in summary.logger_methods
         )
@@ -199,6 +247,8 @@ class ProjectSummaries:
         return f"{found[0].module}.{found[1]}" if found is not None else qualified
 
     def _module(self, name: str) -> ModuleSummary | None:
+        if self._trace is not None:
+            self._trace.add(name)
         found = self.modules.get(name)
         if found is not None:
             return found
@@ -208,11 +258,7 @@ class ProjectSummaries:
 
     def locate(self, qualified: str) -> tuple[ModuleSummary, str] | None:
         """The module that defines ``qualified`` and the name in it, following re-exports."""
-        if qualified in self._located:
-            return self._located[qualified]
-        found = self._locate(qualified, 0)
-        self._located[qualified] = found
-        return found
+        return self.remembered(self._located, qualified, lambda: self._locate(qualified, 0))
 
     def _locate(self, qualified: str, depth: int) -> tuple[ModuleSummary, str] | None:
         module, _, name = qualified.rpartition(".")
@@ -360,6 +406,8 @@ class ProjectSummaries:
     def describe(self, dependency: str, own_path: str) -> str:
         """What a dependency resolves to, as text (its digest keys cached phase-two results)."""
         kind, name = split_dependency(dependency)
+        if kind in AGGREGATE_KINDS:
+            self._note(f"@{kind}")
         if kind == "g":
             return repr(self.g_attr(name, own_path))
         if kind == "session":
@@ -387,6 +435,7 @@ class ProjectSummaries:
             return repr(self._fact(name))
         if kind == "binding":
             return repr((self.literal(name), self.request_alias(name)))
+        self._note("@raised")  # a name's description says what its exception facts are
         found = self.locate(name)
         if found is None:
             return ""
@@ -416,6 +465,8 @@ class ProjectSummaries:
         (a module the pre-pass skipped) matters if anything about it is known.
         """
         kind, name = split_dependency(dependency)
+        if kind in AGGREGATE_KINDS:
+            self._note(f"@{kind}")
         if kind == "g":
             return bool(self.g_attr(name, own_path))
         if kind == "session":
@@ -443,10 +494,9 @@ class ProjectSummaries:
                 return literal[1] != own_path
             found = self.locate(name)
             return self.request_alias(name) and found is not None and found[0].path != own_path
-        known = self._name_matters.get(dependency)
-        if known is None:
-            known = self._name_matters[dependency] = self._matters_by_name(kind, name)
-        defined_in, mattering = known
+        defined_in, mattering = self.remembered(
+            self._name_matters, dependency, lambda: self._matters_by_name(kind, name)
+        )
         return mattering and defined_in != own_path
 
     def _fact(self, name: str) -> bool:
@@ -489,6 +539,41 @@ class ProjectSummaries:
         uses["logs"] = lambda: exported is not None and exported.logs
         uses.pop("view")
         return summary.path, any(use() for use in uses.values())
+
+
+# Dependencies answered from facts every module contributes to (``ProjectSummaries``
+# indexes them at build), each with the summary fields behind it.
+AGGREGATE_FIELDS: dict[str, tuple[str, ...]] = {
+    "g": ("g_attrs",),
+    "session": ("session_keys",),
+    "status": ("logged_statuses",),
+    "headers": ("credential_headers",),
+    "keyrecord": ("key_recorders",),
+    "logmethod": ("logger_methods",),
+    "raised": (
+        "raised_statuses",
+        "logged_exceptions",
+        "exception_details",
+        "exception_bases",
+        "exception_statuses",
+    ),
+    "fact": ("credential_urls", "config_objects"),
+}
+AGGREGATE_KINDS = frozenset(AGGREGATE_FIELDS)
+
+
+def changed_aggregates(old: ModuleSummary | None, new: ModuleSummary | None) -> frozenset[str]:
+    """The kinds of project-wide facts (``AGGREGATE_FIELDS``) a module's new summary
+    changes; no summary, an empty field and False all say nothing."""
+    return frozenset(
+        kind
+        for kind, names in AGGREGATE_FIELDS.items()
+        if any(_fact_field(old, n) != _fact_field(new, n) for n in names)
+    )
+
+
+def _fact_field(summary: ModuleSummary | None, name: str) -> object:
+    return getattr(summary, name) or None if summary is not None else None
 
 
 NAME_USES = frozenset(

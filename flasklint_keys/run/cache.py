@@ -97,6 +97,9 @@ class Entry:
     summary_digest: str = ""  # of ``summary`` ("" without one): see ``summary_digest()``
     # Skipped by the pre-pass and never summarised: the names of its package it imports.
     reexports: tuple[tuple[str, str], ...] = ()
+    # What judging its dependencies last looked up: project module names (found or not)
+    # and project-wide facts (``@raised``); None: never judged.
+    consults: tuple[str, ...] | None = None
 
 
 def summary_digest(entry: Entry) -> str:
@@ -212,6 +215,19 @@ class Cache:
             return None
         digest = run_digest(stamps)
         return next((run for run in self._last_runs if run.digest == digest), None)
+
+    def recorded(self, path: str) -> Entry | None:
+        """The file's entry whatever its stamp (what the last run that linted it knew)."""
+        entry = self.entries.get(path)
+        if entry is not None:
+            return entry
+        raw = self._raw.get(path)
+        if raw is None:
+            return None
+        try:
+            return _entry(json.loads(raw[1]))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
 
     def _recorded_stamp(self, path: str) -> str:
         entry = self.entries.get(path)
@@ -386,6 +402,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
         "final_digest": entry.final_digest,
         "summary_digest": summary_digest(entry),
         "reexports": [list(pair) for pair in entry.reexports],
+        "consults": list(entry.consults) if entry.consults is not None else None,
     }
 
 
@@ -402,6 +419,7 @@ def _entry(data: dict[str, Any]) -> Entry:
         final_digest=str(data["final_digest"]),
         summary_digest=str(data["summary_digest"]),
         reexports=tuple((str(local), str(target)) for local, target in data["reexports"]),
+        consults=None if (consults := data["consults"]) is None else tuple(map(str, consults)),
     )
 
 

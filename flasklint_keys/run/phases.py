@@ -17,18 +17,21 @@ two: only the reported files are.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..analysis.project import (
     NAME_USES,
+    Memo,
     ModuleNames,
     ProjectContext,
     ProjectSummaries,
+    changed_aggregates,
     points_into,
     split_dependency,
 )
+from ..analysis.summary import ModuleSummary
 from ..core.model import FileResult
 from ..core.options import Options
 from . import seam
@@ -98,9 +101,6 @@ class Phases:
     tops: Sequence[Path] = ()  # the directories named on the command line
     project: Project | None = None
     _tick: Callable[[], None] = field(default=lambda: None)
-    # The remembered run over these files at the stamps their entries had before this
-    # run: where only a few files changed, what the others reported then may still hold.
-    _previous: LastRun | None = None
 
     def run(
         self,
@@ -112,14 +112,13 @@ class Phases:
         self._tick = tick
         tune_gc()  # decoding the cache's entries allocates as much as linting does
         states = self._states(files, stamps)
-        if self.cache is not None:
-            self._previous = self.cache.previous_run([(name, r) for name, _, r in stamps])
+        since = self._since(states, stamps)
         changed = sum(state.entry is None for state in states)
         # The few files an edit changed are linted twice here: parse each once.
         with seam.trees_kept(changed if changed <= KEPT_TREES else 0):
             self._phase_one(states)
-            summaries = self._summaries(states)
-            digest = project_digest(states)
+            summaries = self._summaries(states, since is not None)
+            digest = project_digest(_known(states))
             self.project = Project(
                 {s.unit.file.display: (s.unit.module, s.unit.is_package) for s in states},
                 summaries,
@@ -129,7 +128,7 @@ class Phases:
                     if s.entry is not None and s.final is None
                 },
             )
-            self._phase_two(states, summaries, digest)
+            self._phase_two(states, summaries, since)
         if self.cache is not None:
             if not any(state.buffered for state in states):
                 self.cache.record_run(stamps, _stages(states), digest)
@@ -157,6 +156,27 @@ class Phases:
             states.append(_State(unit, stamp, entry, reported=reported))
             self.stats.cached += entry is not None
         return states
+
+    def _since(self, states: list[_State], stamps: Sequence[Stamp]) -> _Since | None:
+        """The remembered run over these files at the stamps their entries have (before
+        this run), if everyone's summaries then are what the entries say."""
+        if self.cache is None:
+            return None
+        previous = self.cache.previous_run([(name, reported) for name, _, reported in stamps])
+        if previous is None:
+            return None
+        before: dict[str, tuple[str, ModuleSummary | None]] = {}
+        entries = []
+        for state in states:
+            display = state.unit.file.display
+            entry = state.entry or self.cache.recorded(display)
+            if entry is None:
+                return None
+            entries.append((state.unit, entry))
+            before[display] = (summary_digest(entry), entry.summary)  # a snapshot
+        if project_digest(entries) != previous.summaries:
+            return None  # another run changed a summary since (one known on demand)
+        return _Since(previous, before)
 
     def _phase_one(self, states: list[_State]) -> None:
         todo: list[_State] = []
@@ -193,13 +213,14 @@ class Phases:
             else:  # unreadable: reported, and never cached (a chmod keeps the stamp)
                 state.final = outcome.result
 
-    def _summaries(self, states: list[_State]) -> ProjectSummaries:
-        """Everyone's summaries, computing on demand those of skipped modules in use."""
+    def _summaries(self, states: list[_State], remembered: bool) -> ProjectSummaries:
+        """Everyone's summaries, computing on demand those of skipped modules in use
+        (with a ``remembered`` run: only what the changed modules use may be missing)."""
         by_module = {s.unit.module: s for s in states if s.final is None}
         defining: dict[str, _State | None] = {}  # many modules share a dependency
         wanted: dict[str, _State] = {}
         askers = list(by_module.values())
-        if self._previous is not None and all(
+        if remembered and all(
             s.entry is not None and s.entry.summarised for s in states if s.fresh
         ):
             # What the unchanged modules use was summarised for the remembered run,
@@ -225,6 +246,7 @@ class Phases:
             self.stats.parsed += 1
             state.entry.summary = summary
             state.entry.summarised = True
+            state.entry.summary_digest = ""  # of what it had before
             self._store(state)
         packages = {s.unit.module for s in states if s.unit.is_package}
         entries = [(s.unit.module, s.entry) for s in states if s.entry is not None]
@@ -240,28 +262,32 @@ class Phases:
 
     # -- phase two --------------------------------------------------------------------------
 
-    def _phase_two(self, states: list[_State], summaries: ProjectSummaries, digest: str) -> None:
+    def _phase_two(
+        self, states: list[_State], summaries: ProjectSummaries, since: _Since | None
+    ) -> None:
         todo: list[_State] = []
         relevance = _Relevance(summaries)
-        previous = self._previous if self._previous and self._previous.summaries == digest else None
+        universe = _module_names(states)
+        touched = since.touched(states, summaries) if since is not None else frozenset()
         for state in states:
             entry = state.entry
             assert entry is not None
             if state.final is not None or not state.reported:
                 continue  # unreadable, or context
-            if previous is not None and not state.fresh:
-                # Its text and everyone's summaries are as in the remembered run.
-                state.final = _remembered(previous, state.unit.file.display, entry)
-                if state.final is not None:
-                    self.stats.remembered += 1
-                    continue
+            if since is not None and self._remember(state, since.previous, touched):
+                continue
             display = state.unit.file.display
-            mattering = sorted(d for d in entry.dependencies if relevance.matters(d, display))
+            with summaries.tracing() as looked:
+                mattering = sorted(d for d in entry.dependencies if relevance.matters(d, display))
+                if mattering:
+                    state.deps_digest = relevance.digest(mattering, display)
+            consults = tuple(sorted(n for n in looked if n in universe or n.startswith("@")))
+            if consults != entry.consults:
+                entry.consults = consults
+                self._store(state)
             if not mattering:
                 state.final = entry.first
-                continue
-            state.deps_digest = relevance.digest(mattering, display)
-            if entry.final is not None and entry.final_digest == state.deps_digest:
+            elif entry.final is not None and entry.final_digest == state.deps_digest:
                 state.final = entry.final
             else:
                 todo.append(state)
@@ -284,6 +310,18 @@ class Phases:
             state.entry.final = outcome.result
             state.entry.final_digest = state.deps_digest
             self._store(state)
+
+    def _remember(self, state: _State, previous: LastRun, touched: frozenset[str]) -> bool:
+        """Does the file report what it did in the remembered run? Yes if its text is as
+        then and nothing its judgement looked up then has changed since (``touched``)."""
+        entry = state.entry
+        if state.fresh or entry is None or entry.consults is None:
+            return False
+        if not touched.isdisjoint(entry.consults):
+            return False
+        state.final = _remembered(previous, state.unit.file.display, entry)
+        self.stats.remembered += state.final is not None
+        return state.final is not None
 
     # -- bookkeeping ------------------------------------------------------------------------
 
@@ -322,17 +360,57 @@ def _remembered(previous: LastRun, display: str, entry: Entry) -> FileResult | N
     return None
 
 
-def project_digest(states: Iterable[_State]) -> str:
+def project_digest(known: Iterable[tuple[Unit, Entry | None]]) -> str:
     """Changes exactly when what phase two knows of the project changes: the files,
     their module names and everyone's summaries."""
     digest = hashlib.blake2b(digest_size=16)
-    for state in states:
-        unit, entry = state.unit, state.entry
+    for unit, entry in known:
         summary = summary_digest(entry) if entry is not None else ""
         package = "p" if unit.is_package else "m"
         line = f"{unit.file.display}\0{unit.module}\0{package}\0{summary}\n"
         digest.update(line.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def _known(states: Iterable[_State]) -> Iterator[tuple[Unit, Entry | None]]:
+    return ((state.unit, state.entry) for state in states)
+
+
+@dataclass(frozen=True)
+class _Since:
+    """The remembered run (same files; the stamps and summaries the entries had before
+    this run), and each file's entry as it knew it."""
+
+    previous: LastRun
+    before: dict[str, tuple[str, ModuleSummary | None]]  # display -> summary digest, summary
+
+    def touched(self, states: Iterable[_State], summaries: ProjectSummaries) -> frozenset[str]:
+        """What changed since, as a judgement would have looked it up: the names of the
+        modules whose summaries changed (and their dotted suffixes, which a lookup by a
+        shorter name may end at), and the project-wide facts (``@raised``) they changed."""
+        modules: set[str] = set()
+        kinds: set[str] = set()
+        for state in states:
+            (digest, summary), new = self.before[state.unit.file.display], state.entry
+            if digest != (summary_digest(new) if new is not None else ""):
+                modules.add(state.unit.module)
+                kinds |= changed_aggregates(summary, new.summary if new else None)
+        names = {suffix for module in modules for suffix in _suffixes(module)}
+        if not names.isdisjoint(summaries.exception_lookups()):
+            kinds.add("raised")  # a class raised somewhere may be named otherwise now
+        return frozenset(names | {f"@{kind}" for kind in kinds})
+
+
+def _suffixes(module: str) -> Iterator[str]:
+    """``a.b.c`` -> ``a.b.c``, ``b.c``, ``c``."""
+    parts = module.split(".")
+    for start in range(len(parts)):
+        yield ".".join(parts[start:])
+
+
+def _module_names(states: Iterable[_State]) -> frozenset[str]:
+    """Every name a lookup could find a module of this project by (all its suffixes)."""
+    return frozenset(suffix for state in states for suffix in _suffixes(state.unit.module))
 
 
 def _stamp_size(stamp: str) -> int:
@@ -362,27 +440,29 @@ class _Relevance:
 
     def __init__(self, summaries: ProjectSummaries) -> None:
         self.summaries = summaries
-        self._verdicts: dict[str, tuple[str | None, bool]] = {}
-        self._described: dict[str, bytes] = {}
+        # Each answer with what it looked up (``ProjectSummaries.remembered``), so that
+        # tracing what a module's judgement depended on sees it on every answer.
+        self._verdicts: Memo[tuple[str | None, bool]] = {}
+        self._described: Memo[bytes] = {}
 
     def matters(self, dependency: str, own_path: str) -> bool:
-        verdict = self._verdicts.get(dependency)
-        if verdict is None:
-            kind, name = split_dependency(dependency)
-            if not _shared(kind):
-                return self.summaries.matters(dependency, own_path)
-            found = self.summaries.locate(name)
-            if found is None and kind != "binding":
-                # Nothing of the project (most are: ``sink:json.dumps``); a binding may
-                # still name a class attribute (``pkg.errors.Error.CODE``).
-                verdict = (None, False)
-            else:
-                defined_in = found[0].path if found is not None else None
-                # Asked for nobody's path: does it matter to a module defining it elsewhere?
-                verdict = (defined_in, self.summaries.matters(dependency, "\0"))
-            self._verdicts[dependency] = verdict
-        defined_in, mattering = verdict
+        if dependency not in self._verdicts and not _shared(split_dependency(dependency)[0]):
+            return self.summaries.matters(dependency, own_path)
+        defined_in, mattering = self.summaries.remembered(
+            self._verdicts, dependency, lambda: self._verdict(dependency)
+        )
         return mattering and defined_in != own_path
+
+    def _verdict(self, dependency: str) -> tuple[str | None, bool]:
+        kind, name = split_dependency(dependency)
+        found = self.summaries.locate(name)
+        if found is None and kind != "binding":
+            # Nothing of the project (most are: ``sink:json.dumps``); a binding may
+            # still name a class attribute (``pkg.errors.Error.CODE``).
+            return None, False
+        defined_in = found[0].path if found is not None else None
+        # Asked for nobody's path: does it matter to a module defining it elsewhere?
+        return defined_in, self.summaries.matters(dependency, "\0")
 
     def digest(self, dependencies: Sequence[str], own_path: str) -> str:
         """Changes exactly when what these dependencies resolve to changes."""
@@ -395,11 +475,11 @@ class _Relevance:
     def _describe(self, dependency: str, own_path: str) -> bytes:
         if not _shared(split_dependency(dependency)[0]):
             return self._encode(self.summaries.describe(dependency, own_path))
-        described = self._described.get(dependency)
-        if described is None:
-            described = self._encode(self.summaries.describe(dependency, own_path))
-            self._described[dependency] = described
-        return described
+        return self.summaries.remembered(
+            self._described,
+            dependency,
+            lambda: self._encode(self.summaries.describe(dependency, own_path)),
+        )
 
     @staticmethod
     def _encode(text: str) -> bytes:

@@ -19,6 +19,7 @@ from ..analysis.project import (
     ProjectContext,
     ProjectSummaries,
     absolute,
+    changed_aggregates,
     split_dependency,
 )
 from ..analysis.summary import ModuleSummary
@@ -248,26 +249,7 @@ def _reaches(
     return name in names
 
 
-# Dependencies on facts any module may contribute to, each kind with the summary fields
-# behind it: a change to one of those fields anywhere may change every such dependency.
-PROJECT_FACTS: dict[str, tuple[str, ...]] = {
-    "headers": ("credential_headers",),
-    "keyrecord": ("key_recorders",),
-    "logmethod": ("logger_methods",),
-    "raised": (
-        "raised_statuses",
-        "logged_exceptions",
-        "exception_details",
-        "exception_bases",
-        "exception_statuses",
-    ),
-    "fact": ("credential_urls", "config_objects"),
-}
-
-
-def _fact(summary: ModuleSummary | None, name: str) -> object:
-    """A field of a summary; no summary, an empty field and False all say nothing."""
-    return getattr(summary, name) or None if summary is not None else None
+EXACT_KINDS = frozenset({"g", "session", "status"})  # changes told apart key by key
 
 
 def _project_wide_changes(
@@ -275,11 +257,7 @@ def _project_wide_changes(
 ) -> tuple[frozenset[str], frozenset[str]]:
     """What a module's new summary changes of what any module may provide: dependencies
     (``g:x``, ``session:k``, ``status:401``), and whole kinds (``raised``, ...)."""
-    kinds = frozenset(
-        kind
-        for kind, fields in PROJECT_FACTS.items()
-        if any(_fact(old, f) != _fact(new, f) for f in fields)
-    )
+    kinds = changed_aggregates(old, new) - EXACT_KINDS
     changed: set[str] = set()
     for kind, pick in (
         ("g", lambda s: dict(s.g_attrs)),
