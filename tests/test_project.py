@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,6 +23,7 @@ from flasklint_keys.reporters import REPORTERS, ReportOptions
 from flasklint_keys.run import cache as cache_module
 from flasklint_keys.run import phases as phases_module
 from flasklint_keys.run import source as source_module
+from flasklint_keys.run.context import Buffer
 from flasklint_keys.run.runner import run, run_project
 from flasklint_keys.run.stats import RunStats
 
@@ -431,3 +433,44 @@ def test_incremental_runs_agree_with_cold_ones(project: Path, tmp_path: Path) ->
             remembered += stats.remembered
             assert _keys(restored.findings) == _keys(cold.findings), f"{where}, restored"
     assert remembered > 0  # the shortcut was taken, and is checked above
+
+
+RANDOM_EDITS = [
+    lambda text: text + "\n\ndef _edited_helper(value):\n    return value\n",
+    lambda text: "",
+    lambda text: text + "\n# touched\n",
+    lambda text: (
+        text
+        + "\nfrom flask import request as _rq\n\n\ndef _leak():\n    return _rq.headers.get('X-API-Key')\n"
+    ),
+]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_runs_of_every_kind_agree_with_uncached_ones(seed: int, tmp_path: Path) -> None:
+    """Random edits (restores among them), each followed by a tree run, a run naming
+    the edited file (pre-commit) or an edited buffer (an editor), all on one cache:
+    each reports what the same run without a cache does."""
+    rng = random.Random(seed)
+    project = rng.choice(PROJECTS)
+    work = tmp_path / project.name
+    shutil.copytree(project, work)
+    files = sorted(work.rglob("*.py"))
+    originals = {path: path.read_text(encoding="utf-8") for path in files}
+    cache = work / ".flasklint_cache"
+    for step in range(10):
+        path = rng.choice(files)
+        restore = rng.random() < 0.3
+        path.write_text(
+            originals[path] if restore else rng.choice(RANDOM_EDITS)(originals[path]),
+            encoding="utf-8",
+        )
+        display = path.relative_to(work).as_posix()
+        how = rng.choice(["tree", "tree", "named", "buffer"])
+        paths = {"tree": ["."], "named": [display], "buffer": []}[how]
+        buffer = None
+        if how == "buffer":
+            buffer = Buffer(display, rng.choice(RANDOM_EDITS)(originals[path]).encode())
+        cached = run(paths, Options(), cwd=work, jobs=1, cache_dir=cache, buffer=buffer)
+        uncached = run(paths, Options(), cwd=work, jobs=1, buffer=buffer)
+        assert _keys(cached.findings) == _keys(uncached.findings), f"step {step}: {how} {display}"
