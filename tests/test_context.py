@@ -139,7 +139,7 @@ def test_named_files_and_the_tree_keep_each_other_warm(
     tree, _ = _cached(["."], project)
     alone, _ = _cached([VIEW], project)
 
-    def no_decoding(data: object) -> object:
+    def no_decoding(*data: object) -> object:
         raise AssertionError("an entry was decoded")
 
     monkeypatch.setattr(cache_module, "_entry", no_decoding)

@@ -112,7 +112,7 @@ def test_nothing_changed_decodes_no_entry(project: Path, monkeypatch: pytest.Mon
     """The same files at the same stamps: the last run's results, no entry decoded."""
     cold, _ = _cached_run(project)
 
-    def no_decoding(data: object) -> object:
+    def no_decoding(*data: object) -> object:
         raise AssertionError("an entry was decoded")
 
     monkeypatch.setattr(cache_module, "_entry", no_decoding)
@@ -184,9 +184,9 @@ def test_a_remembered_result_is_the_one_that_run_used(project: Path) -> None:
     items = "svc/views/items.py"
     assert _last_run(project)["stages"][items].startswith("final:")
     document = _cache_document(project)
-    entry = json.loads(document["files"][items][1])
-    entry["final"]["findings"], entry["final_digest"] = [], "another run's"
-    document["files"][items][1] = json.dumps(entry)
+    results = json.loads(document["files"][items][2])
+    results["final"]["findings"], results["final_digest"] = [], "another run's"
+    document["files"][items][2] = json.dumps(results)
     _write_cache_document(project, document)
     warm, stats = _cached_run(project)
     assert stats.relinted == 1  # items.py: its final result was not that run's
@@ -334,11 +334,11 @@ def test_a_planted_cache_cannot_hide_findings(project: Path, tmp_path: Path) -> 
     assert cold.findings
     document = _cache_document(project)
     for item in document["files"].values():
-        entry = json.loads(item[1])
+        results = json.loads(item[2])
         for stage in ("first", "final"):
-            if entry[stage] is not None:
-                entry[stage]["findings"] = []
-        item[1] = json.dumps(entry)
+            if results[stage] is not None:
+                results[stage]["findings"] = []
+        item[2] = json.dumps(results)
     (last_run,) = document["last_runs"]
     assert last_run["stages"]
     last_run["stages"] = {}
@@ -474,3 +474,27 @@ def test_runs_of_every_kind_agree_with_uncached_ones(seed: int, tmp_path: Path) 
         cached = run(paths, Options(), cwd=work, jobs=1, cache_dir=cache, buffer=buffer)
         uncached = run(paths, Options(), cwd=work, jobs=1, buffer=buffer)
         assert _keys(cached.findings) == _keys(uncached.findings), f"step {step}: {how} {display}"
+
+
+def test_an_edit_decodes_only_the_results_it_needs(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an edit that changes no summary, the other files' dependencies and results
+    stay text: only files with findings to report decode theirs."""
+    cold, _ = _cached_run(project)
+    hooks = project / "svc" / "hooks.py"
+    hooks.write_text(hooks.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
+    decoded: list[str] = []
+    real = cache_module._results
+
+    def counting(data: dict[str, Any]) -> cache_module.Results:
+        decoded.append(data["first"]["path"])
+        return real(data)
+
+    monkeypatch.setattr(cache_module, "_results", counting)
+    result, stats = _cached_run(project)
+    assert stats.remembered == stats.files - 1
+    with_findings = {f.path for f in cold.findings}
+    # hooks.py itself was linted afresh; the others' results are read only to report them.
+    assert set(decoded) == with_findings - {"svc/hooks.py"} != set()
+    assert _keys(result.findings) == _keys(cold.findings)

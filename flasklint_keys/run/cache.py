@@ -50,7 +50,7 @@ OLD_CACHE_FILE = "cache-v1.json"  # formats up to 6: one JSON document
 # 5: summaries carry the auth model's exception, status and logger facts.
 # 6: summaries carry literal bindings, request aliases, logged fields and config objects.
 # 7: summaries leave out fields at their default; last runs carry the summaries' digest;
-#    skipped modules their re-exports.
+#    skipped modules their re-exports; an entry's results are stored (and decoded) apart.
 FORMAT = 7
 # Runs remembered for "nothing changed": a tree run and a few named-file runs.
 LAST_RUNS = 8
@@ -82,24 +82,70 @@ def file_stamp(path: Path) -> str:
 
 
 @dataclass
-class Entry:
-    """What is known about one file at one content hash."""
+class Results:
+    """What phase two and the report need of a file: decoded only when asked for (most
+    files of an incremental run are never asked)."""
 
-    hash: str
-    stamp: str  # inode, mtime and size when it was analysed
-    analysed: bool  # went through LibCST in phase one
-    summarised: bool  # a summary was computed (analysed, or on demand)
-    summary: ModuleSummary | None
     dependencies: frozenset[str]
     first: FileResult  # phase one: imports opaque
     final: FileResult | None = None  # phase two, valid for ``final_digest``
     final_digest: str = ""
-    summary_digest: str = ""  # of ``summary`` ("" without one): see ``summary_digest()``
-    # Skipped by the pre-pass and never summarised: the names of its package it imports.
-    reexports: tuple[tuple[str, str], ...] = ()
-    # What judging its dependencies last looked up: project module names (found or not)
-    # and project-wide facts (``@raised``); None: never judged.
-    consults: tuple[str, ...] | None = None
+
+
+class Entry:
+    """What is known about one file at one content hash: its summary and what it
+    looked up (decoded with the entry), its ``Results`` (decoded when first asked for)."""
+
+    def __init__(
+        self,
+        hash: str,
+        stamp: str,  # inode, mtime and size when it was analysed
+        analysed: bool,  # went through LibCST in phase one
+        summarised: bool,  # a summary was computed (analysed, or on demand)
+        summary: ModuleSummary | None,
+        results: Results | str,  # or its JSON text, as read
+        summary_digest: str = "",  # of ``summary`` ("" without one): ``summary_digest()``
+        # Skipped by the pre-pass and never summarised: the names of its package it imports.
+        reexports: tuple[tuple[str, str], ...] = (),
+        # What judging its dependencies last looked up: project module names (found or
+        # not) and project-wide facts (``@raised``); None: never judged.
+        consults: tuple[str, ...] | None = None,
+    ) -> None:
+        self.hash, self.stamp = hash, stamp
+        self.analysed, self.summarised, self.summary = analysed, summarised, summary
+        self.summary_digest, self.reexports, self.consults = summary_digest, reexports, consults
+        self._results = results
+
+    @property
+    def results(self) -> Results:
+        if isinstance(self._results, str):
+            self._results = _results(json.loads(self._results))
+        return self._results
+
+    def results_json(self) -> str:
+        if isinstance(self._results, str):
+            return self._results  # never looked at: as read
+        return _dumps(_results_json(self._results))
+
+    @property
+    def dependencies(self) -> frozenset[str]:
+        return self.results.dependencies
+
+    @property
+    def first(self) -> FileResult:
+        return self.results.first
+
+    @property
+    def final(self) -> FileResult | None:
+        return self.results.final
+
+    @property
+    def final_digest(self) -> str:
+        return self.results.final_digest
+
+    def relinted(self, final: FileResult, digest: str) -> None:
+        """Phase two's result, valid while the summaries it used describe to ``digest``."""
+        self.results.final, self.results.final_digest = final, digest
 
 
 def summary_digest(entry: Entry) -> str:
@@ -120,9 +166,10 @@ class Cache:
     key: str
     entries: dict[str, Entry] = field(default_factory=dict)
     dirty: bool = False
-    # Entries as read, each a stamp and its entry's JSON text: decoded only when the
-    # file's stamp is unchanged, and saved again as read while nobody replaced them.
-    _raw: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Entries as read, each a stamp, its entry's JSON text and its results' JSON text:
+    # decoded only when the file's stamp is unchanged (the results only when asked for),
+    # and saved again as read while nobody replaced them.
+    _raw: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     _last_runs: list[LastRun] = field(default_factory=list)  # most recent first
 
     @classmethod
@@ -140,10 +187,10 @@ class Cache:
             for name, item in files.items():
                 if (
                     isinstance(item, list)
-                    and len(item) == 2
+                    and len(item) == 3
                     and all(isinstance(part, str) for part in item)
                 ):
-                    cache._raw[name] = (item[0], item[1])
+                    cache._raw[name] = (item[0], item[1], item[2])
         runs = raw.get("last_runs")
         if isinstance(runs, list):
             loaded = (LastRun.from_json(item) for item in runs[:LAST_RUNS])
@@ -164,11 +211,9 @@ class Cache:
         raw = self._raw.get(path)
         if raw is None or raw[0] != stamp:
             return None
-        try:
-            entry = _entry(json.loads(raw[1]))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return None
-        self.entries[path] = entry
+        entry = _decoded(raw)
+        if entry is not None:
+            self.entries[path] = entry
         return entry
 
     def put(self, path: str, entry: Entry) -> None:
@@ -197,7 +242,7 @@ class Cache:
             if raw is None:
                 return None
             try:
-                data = json.loads(raw[1])
+                data = json.loads(raw[2])
                 which, _, digest = stage.partition(":")
                 if which == "final" and data["final_digest"] != digest:
                     return None  # re-linted since, by a run that knew other summaries
@@ -222,12 +267,7 @@ class Cache:
         if entry is not None:
             return entry
         raw = self._raw.get(path)
-        if raw is None:
-            return None
-        try:
-            return _entry(json.loads(raw[1]))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return None
+        return _decoded(raw) if raw is not None else None
 
     def _recorded_stamp(self, path: str) -> str:
         entry = self.entries.get(path)
@@ -269,7 +309,7 @@ class Cache:
         files = dict(self._raw)
         for name, entry in self.entries.items():
             if name not in files:
-                files[name] = (entry.stamp, json.dumps(_entry_json(entry), separators=(",", ":")))
+                files[name] = (entry.stamp, _dumps(_entry_json(entry)), entry.results_json())
         document = {
             "format": FORMAT,
             "key": self.key,
@@ -289,7 +329,8 @@ class Cache:
 # -- the file: a JSON header line, then a line per file -------------------------------------
 #
 # ``{"format": 7, "key": ..., "last_runs": [...]}``, then for each file (sorted)
-# ``<its name, JSON>\t<stamp>\t<its entry, JSON>``. JSON leaves no tab or line break
+# ``<its name, JSON>\t<stamp>\t<its entry, JSON>\t<its results, JSON>``. JSON leaves no
+# tab or line break
 # unescaped, and an entry is stored as the text it was read as: reading and writing the
 # cache never decodes or re-escapes an entry nobody looked at (a JSON document holding
 # each entry as a string would, both ways).
@@ -298,8 +339,8 @@ class Cache:
 def encode_document(document: dict[str, Any]) -> bytes:
     header = {k: v for k, v in document.items() if k != "files"}
     lines = [json.dumps(header, separators=(",", ":"))]
-    for name, (stamp, entry) in document["files"].items():
-        lines.append(f"{json.dumps(name)}\t{stamp}\t{entry}")
+    for name, (stamp, entry, results) in document["files"].items():
+        lines.append(f"{json.dumps(name)}\t{stamp}\t{entry}\t{results}")
     return "\n".join(lines).encode("utf-8")
 
 
@@ -311,11 +352,11 @@ def decode_document(text: str) -> dict[str, Any]:
         raise ValueError("not a cache")
     files: dict[str, list[str]] = {}
     for line in body.split("\n") if body else ():
-        name, stamp, entry = line.split("\t", 2)
+        name, stamp, entry, results = line.split("\t", 3)
         decoded = json.loads(name)
         if not isinstance(decoded, str):
             raise ValueError("not a cache")
-        files[decoded] = [stamp, entry]
+        files[decoded] = [stamp, entry, results]
     document["files"] = files
     return document
 
@@ -389,6 +430,10 @@ def _plain(value: Any) -> Any:
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def _dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
 def _entry_json(entry: Entry) -> dict[str, Any]:
     return {
         "hash": entry.hash,
@@ -396,30 +441,50 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
         "analysed": entry.analysed,
         "summarised": entry.summarised,
         "summary": summary_to_json(entry.summary) if entry.summary is not None else None,
-        "dependencies": sorted(entry.dependencies),
-        "first": _result_json(entry.first),
-        "final": _result_json(entry.final) if entry.final is not None else None,
-        "final_digest": entry.final_digest,
         "summary_digest": summary_digest(entry),
         "reexports": [list(pair) for pair in entry.reexports],
         "consults": list(entry.consults) if entry.consults is not None else None,
     }
 
 
-def _entry(data: dict[str, Any]) -> Entry:
+def _decoded(raw: tuple[str, str, str]) -> Entry | None:
+    """An entry as read (its results still text); None if it does not decode."""
+    try:
+        return _entry(json.loads(raw[1]), raw[2])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _entry(data: dict[str, Any], results: str) -> Entry:
+    consults = data["consults"]
     return Entry(
         hash=str(data["hash"]),
         stamp=str(data["stamp"]),
         analysed=bool(data["analysed"]),
         summarised=bool(data["summarised"]),
         summary=_summary(data["summary"]),
+        results=results,
+        summary_digest=str(data["summary_digest"]),
+        reexports=tuple((str(local), str(target)) for local, target in data["reexports"]),
+        consults=None if consults is None else tuple(map(str, consults)),
+    )
+
+
+def _results_json(results: Results) -> dict[str, Any]:
+    return {
+        "dependencies": sorted(results.dependencies),
+        "first": _result_json(results.first),
+        "final": _result_json(results.final) if results.final is not None else None,
+        "final_digest": results.final_digest,
+    }
+
+
+def _results(data: dict[str, Any]) -> Results:
+    return Results(
         dependencies=frozenset(str(d) for d in data["dependencies"]),
         first=_result(data["first"]),
         final=_result(data["final"]) if data["final"] is not None else None,
         final_digest=str(data["final_digest"]),
-        summary_digest=str(data["summary_digest"]),
-        reexports=tuple((str(local), str(target)) for local, target in data["reexports"]),
-        consults=None if (consults := data["consults"]) is None else tuple(map(str, consults)),
     )
 
 

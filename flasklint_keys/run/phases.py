@@ -35,7 +35,7 @@ from ..analysis.summary import ModuleSummary
 from ..core.model import FileResult
 from ..core.options import Options
 from . import seam
-from .cache import Cache, Entry, LastRun, Stamp, summary_digest
+from .cache import Cache, Entry, LastRun, Results, Stamp, summary_digest
 from .discovery import SourceFile
 from .pool import tune_gc
 from .stats import RunStats
@@ -122,11 +122,13 @@ class Phases:
             self.project = Project(
                 {s.unit.file.display: (s.unit.module, s.unit.is_package) for s in states},
                 summaries,
-                {
-                    s.unit.file.display: s.entry.dependencies
-                    for s in states
-                    if s.entry is not None and s.final is None
-                },
+                _Dependencies(
+                    {
+                        s.unit.file.display: s.entry
+                        for s in states
+                        if s.entry is not None and s.final is None
+                    }
+                ),
             )
             self._phase_two(states, summaries, since)
         if self.cache is not None:
@@ -204,8 +206,7 @@ class Phases:
                 analysed=outcome.analysed,
                 summarised=outcome.summary is not None or outcome.analysed,
                 summary=outcome.summary,
-                dependencies=outcome.dependencies,
-                first=outcome.result,
+                results=Results(outcome.dependencies, outcome.result),
                 reexports=outcome.reexports,
             )
             if outcome.digest:
@@ -307,8 +308,7 @@ class Phases:
                 if self.cache is not None:
                     self.cache.forget(state.unit.file.display)
                 continue
-            state.entry.final = outcome.result
-            state.entry.final_digest = state.deps_digest
+            state.entry.relinted(outcome.result, state.deps_digest)
             self._store(state)
 
     def _remember(self, state: _State, previous: LastRun, touched: frozenset[str]) -> bool:
@@ -370,6 +370,23 @@ def project_digest(known: Iterable[tuple[Unit, Entry | None]]) -> str:
         line = f"{unit.file.display}\0{unit.module}\0{package}\0{summary}\n"
         digest.update(line.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+class _Dependencies(Mapping[str, frozenset[str]]):
+    """Each file's dependencies, decoded from the cache when asked for (by ``--fix``,
+    and the language server: most runs never ask)."""
+
+    def __init__(self, entries: dict[str, Entry]) -> None:
+        self._entries = entries
+
+    def __getitem__(self, display: str) -> frozenset[str]:
+        return self._entries[display].dependencies
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def _known(states: Iterable[_State]) -> Iterator[tuple[Unit, Entry | None]]:
