@@ -7,6 +7,7 @@ import pytest
 from harness import FIXTURES
 
 from flasklint_keys.core.options import Options
+from flasklint_keys.lint import positions as positions_module
 from flasklint_keys.lint import trees
 from flasklint_keys.lint.engine import lint_source
 from flasklint_keys.run import seam
@@ -64,3 +65,24 @@ def test_an_enclosing_keeper_keeps_its_trees(parses: list[str]) -> None:
             lint_source(TEXT, "keys.py", Options())
         lint_source(TEXT, "keys.py", Options())
     assert len(parses) == 1
+
+
+def test_a_second_pass_places_its_findings_from_the_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Positions need code generation up to the last finding: in a kept tree, the
+    second pass reuses what the first placed."""
+    placed: list[int] = []
+    real = positions_module._placed
+
+    def counting(module: cst.Module, targets: object) -> object:
+        placed.append(len(targets))  # type: ignore[arg-type]
+        return real(module, targets)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(positions_module, "_placed", counting)
+    plain = lint_source(TEXT, "keys.py", Options())
+    with seam.trees_kept(1):
+        first = lint_source(TEXT, "keys.py", Options())
+        second = lint_source(TEXT, "keys.py", Options())
+    assert len(placed) == 2  # plain and first
+    assert first == second == plain

@@ -23,6 +23,8 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState  # no public name; see the module docstring
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
+from .trees import positions_of
+
 _NEWLINES = re.compile(r"\r\n?|\n")
 _NOTHING: AbstractContextManager[None] = nullcontext()
 
@@ -35,9 +37,22 @@ def all_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
 def positions(
     module: cst.Module, targets: Collection[cst.CSTNode]
 ) -> Mapping[cst.CSTNode, CodeRange]:
-    """Ranges of ``targets`` (and possibly a few more nodes), as PositionProvider gives them."""
+    """Ranges of ``targets`` (and possibly a few more nodes), as PositionProvider gives them.
+    In a kept tree (``lint/trees.py``), what an earlier pass placed is not placed again."""
     if not targets:
         return {}
+    known = positions_of(module)
+    if known is not None and all(target in known for target in targets):
+        return known
+    computed = _placed(module, targets)
+    if known is not None:
+        known.update(computed)
+    return computed
+
+
+def _placed(
+    module: cst.Module, targets: Collection[cst.CSTNode]
+) -> Mapping[cst.CSTNode, CodeRange]:
     try:
         state = _TargetedState(
             default_indent=module.default_indent,

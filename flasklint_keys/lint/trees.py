@@ -16,9 +16,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import libcst as cst
+    from libcst.metadata import CodeRange
 
 _trees: OrderedDict[tuple[str, str], cst.Module] = OrderedDict()  # (display, text) -> tree
 _limit = 0
+# A kept tree's node positions placed so far (``lint/positions.py``), by the tree's id:
+# the second pass's findings are mostly the first one's.
+_positions: dict[int, dict[cst.CSTNode, CodeRange]] = {}
 
 
 def keep(limit: int) -> int:
@@ -27,7 +31,7 @@ def keep(limit: int) -> int:
     global _limit
     before, _limit = _limit, max(0, limit)
     while len(_trees) > _limit:
-        _trees.popitem(last=False)
+        _forget()
     return before
 
 
@@ -44,5 +48,16 @@ def put(display: str, text: str, tree: cst.Module) -> None:
         return
     _trees[(display, text)] = tree
     _trees.move_to_end((display, text))
+    _positions[id(tree)] = {}
     while len(_trees) > _limit:
-        _trees.popitem(last=False)
+        _forget()
+
+
+def positions_of(tree: cst.Module) -> dict[cst.CSTNode, CodeRange] | None:
+    """The positions placed so far in ``tree``, if it is kept (None: it is not)."""
+    return _positions.get(id(tree)) if any(t is tree for t in _trees.values()) else None
+
+
+def _forget() -> None:
+    _, tree = _trees.popitem(last=False)
+    _positions.pop(id(tree), None)
