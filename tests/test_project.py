@@ -498,3 +498,20 @@ def test_an_edit_decodes_only_the_results_it_needs(
     # hooks.py itself was linted afresh; the others' results are read only to report them.
     assert set(decoded) == with_findings - {"svc/hooks.py"} != set()
     assert _keys(result.findings) == _keys(cold.findings)
+
+
+def test_results_that_do_not_decode_start_the_run_afresh(project: Path) -> None:
+    """An entry's results are decoded only when needed: damaged there, the run notices
+    late, and starts again without the cache rather than fail."""
+    cold, _ = _cached_run(project)
+    items = "svc/views/items.py"
+    document = _cache_document(project)
+    document["files"][items][2] = '{"dependencies": ['
+    _write_cache_document(project, document)
+    keys = project / "svc" / "keys.py"  # an edit, so that items.py is judged
+    keys.write_text(keys.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
+    result, stats = _cached_run(project)
+    assert stats.cached == 0 and result.errors == ()
+    assert _keys(result.findings) == _keys(cold.findings)
+    again, stats = _cached_run(project)
+    assert stats.cached == stats.files and _keys(again.findings) == _keys(cold.findings)

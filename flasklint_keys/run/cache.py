@@ -81,6 +81,10 @@ def file_stamp(path: Path) -> str:
         return ""
 
 
+class CorruptCache(Exception):
+    """An entry's results, decoded only when asked for, turned out not to decode."""
+
+
 @dataclass
 class Results:
     """What phase two and the report need of a file: decoded only when asked for (most
@@ -119,7 +123,10 @@ class Entry:
     @property
     def results(self) -> Results:
         if isinstance(self._results, str):
-            self._results = _results(json.loads(self._results))
+            try:
+                self._results = _results(json.loads(self._results))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise CorruptCache(str(exc)) from None
         return self._results
 
     def results_json(self) -> str:
@@ -220,6 +227,10 @@ class Cache:
         self.entries[path] = entry
         self._raw.pop(path, None)
         self.dirty = True
+
+    def emptied(self) -> Cache:
+        """This cache with nothing in it (saved over it at the end of the run)."""
+        return Cache(self.path, self.key, dirty=True)
 
     def forget(self, path: str) -> None:
         found = self.entries.pop(path, None) is not None

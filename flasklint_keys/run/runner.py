@@ -17,7 +17,7 @@ from ..core import catalog
 from ..core.findings import INPUT_ERROR_KINDS, input_failure
 from ..core.model import FileError, FileResult, Finding, LintResult, sort_findings
 from ..core.options import Options
-from .cache import CACHE_DIR, Cache, file_stamp, run_key
+from .cache import CACHE_DIR, Cache, CorruptCache, file_stamp, run_key
 from .context import Buffer, Discovery, discover_project
 from .discovery import SourceFile
 from .source import read_file
@@ -64,8 +64,15 @@ class Runner:
         # The warm path ends here: what follows reads, analyses and summarises files.
         from .phases import Phases
 
-        phases = Phases(self.options, self.cwd, self.jobs, self.cache, self.stats, self.tops)
-        finals = phases.run(files, stamps, lambda: self._tick(len(files)))
+        try:
+            phases = Phases(self.options, self.cwd, self.jobs, self.cache, self.stats, self.tops)
+            finals = phases.run(files, stamps, lambda: self._tick(len(files)))
+        except CorruptCache:
+            # Damaged where only a lazily decoded part shows it: start afresh without it.
+            assert self.cache is not None  # nothing else raises it
+            self.cache, self.stats.cached, self._done = self.cache.emptied(), 0, 0
+            phases = Phases(self.options, self.cwd, self.jobs, self.cache, self.stats, self.tops)
+            finals = phases.run(files, stamps, lambda: self._tick(len(files)))
         self.project = phases.project
         return self._result(targets, finals, list(found.errors))
 
