@@ -135,7 +135,7 @@ class ProjectSummaries:
     # While ``tracing``: the module names looked up (found or not) and the project-wide
     # facts read (``@g``, ``@raised``, ...) -- all an answer could depend on.
     _trace: set[str] | None = field(default=None, compare=False)
-    # What building the exception indexes looked up (canonical class names).
+    # The module names building the exception indexes looked up (canonical classes).
     _exception_lookups: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __getstate__(self) -> dict[str, object]:

@@ -250,6 +250,7 @@ class FlasklintServer(LanguageServer):
             if other is not None and other in self.workspace.text_documents:
                 again = self.workspace.get_text_document(other)
                 self._publish(again, project.lint(dependent, again.source).result.findings)
+        self.collector.linted()
 
     # -- linting -------------------------------------------------------------------------
 
@@ -338,6 +339,7 @@ class FlasklintServer(LanguageServer):
             fix_all = self._fix_all(document)
             if fix_all is not None:
                 actions.append(fix_all)
+        self.collector.linted()  # fixes parse the buffer too
         return actions
 
     def _findings_in(self, document: TextDocument, where: lsp.Range) -> list[Finding]:
