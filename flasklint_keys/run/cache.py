@@ -8,13 +8,17 @@ version. The content hash is kept to notice a file rewritten during a run.
 Phase-two results also record a digest of the summaries they used, so a module
 is re-linted exactly when something it imports changed.
 
-Each entry is stored as its own JSON text next to its stamp, and decoded only
-for a file whose stamp is unchanged. The final results of the last run are kept
+Each entry is stored as two JSON texts next to its stamp -- its summary and what
+its judgement consulted; its ``Results`` (dependencies, phase one's and phase
+two's findings) -- decoded only for a file whose stamp is unchanged, the second
+only when asked for. The final results of the last run are kept
 with a digest of its file names and stamps: a run over the same files at the
 same stamps (nothing changed) reports them, decoding only the results of files
 with findings. A few such runs are remembered (the tree, and the files pre-commit
 or an editor named, which bring the rest of their project along as context), so
-that one does not make the next run of the other start over.
+that one does not make the next run of the other start over; each also keeps a
+digest of the project's summaries, so that a later run can tell whether what
+the entries say is what that run knew.
 
 JSON, not pickle: a cache directory found in a repository being scanned is
 data, and loading it must never run code. The stamp makes a cache committed to

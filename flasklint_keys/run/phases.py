@@ -8,6 +8,12 @@ on demand. Phase two re-lints, with everyone's summaries, exactly the modules
 whose dependencies turned out to matter; a cached phase-two result is reused
 while the summaries it depended on are unchanged.
 
+Judging a module's dependencies is traced (``ProjectSummaries.tracing``): what
+it looked up is kept in its entry (``consults``). A run over the files of a
+remembered run, after an edit, judges again only the modules whose consults
+meet what the edit changed (modules' summaries, project-wide facts); the others
+report what they did in that run.
+
 A run over named files (pre-commit) or a buffer (an editor) also has *context*:
 the rest of their projects (``context.py``). Context files go through phase one
 (from the cache when unchanged) for their summaries, and never through phase
